@@ -1,0 +1,20 @@
+#pragma once
+#include "quantize.h"
+
+#include <filesystem>
+
+namespace ql {
+
+/// Writes weights_int8.bin + manifest.json of an in-memory result into dir, atomically: either both files are
+/// replaced or the folder is left exactly as it was.
+void writeArtifacts(const QuantizeResult &result, const std::filesystem::path &dir);
+
+/// Quantizes straight to dir, streaming the INT8 bytes to disk (bounded memory for large checkpoints),
+/// with the same all-or-nothing guarantee.
+QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &options,
+                                   const std::filesystem::path &dir);
+
+/// SHA-256 of a byte range, lower-case hex (the WeightShard data_hash).
+std::string sha256Hex(const void *data, std::size_t size);
+
+} // namespace ql
