@@ -2,10 +2,10 @@
 
 #include "errors.h"
 #include "mappedfile.h"
+#include "ziparchive.h"
 
 #include <cstring>
 #include <map>
-#include <minizip/unzip.h>
 #include <unordered_map>
 
 namespace ql {
@@ -82,71 +82,10 @@ Json toJson(const PyObject *o, const std::string &file, int depth)
 
 namespace {
 
-/// Archive entries: name -> bytes (a view into the map when stored, else an owned inflated copy).
-struct ZipContents
-{
-    std::map<std::string, std::span<const std::byte>> entries;
-    std::vector<std::unique_ptr<std::vector<std::byte>>> inflated;
-};
-
 bool isZip(std::span<const std::byte> b)
 {
     return b.size() >= 4 && b[0] == std::byte('P') && b[1] == std::byte('K') && b[2] == std::byte(3) &&
            b[3] == std::byte(4);
-}
-
-ZipContents readZip(const MappedFile &map, const std::string &file, const ReadLimits &limits)
-{
-    ZipContents out;
-    unzFile zf = unzOpen64(map.path().c_str());
-    if (!zf)
-        throw inputError("not a readable zip archive (corrupt or truncated: no central directory found)", file);
-    struct Closer
-    {
-        unzFile z;
-        ~Closer() { unzClose(z); }
-    } closer{zf};
-    unz_global_info64 gi{};
-    if (unzGetGlobalInfo64(zf, &gi) != UNZ_OK)
-        throw inputError("corrupt zip central directory", file);
-    if (gi.number_entry > limits.maxTensors * 4 + 64)
-        throw inputError("zip archive claims " + std::to_string(gi.number_entry) + " entries", file);
-    int rc = unzGoToFirstFile(zf);
-    while (rc == UNZ_OK) {
-        unz_file_info64 fi{};
-        char name[1024];
-        if (unzGetCurrentFileInfo64(zf, &fi, name, sizeof name, nullptr, 0, nullptr, 0) != UNZ_OK)
-            throw inputError("corrupt zip entry header", file);
-        if (unzOpenCurrentFile(zf) != UNZ_OK)
-            throw inputError(std::string("cannot open zip entry '") + name + "' (corrupt local header)", file);
-        const uint64_t pos = unzGetCurrentFileZStreamPos64(zf);
-        if (fi.compression_method == 0) {
-            if (fi.compressed_size != fi.uncompressed_size || pos > map.size() ||
-                fi.compressed_size > map.size() - pos)
-                throw inputError(std::string("zip entry '") + name + "' claims " +
-                                     std::to_string(fi.uncompressed_size) + " bytes at offset " + std::to_string(pos) +
-                                     " but the file has " + std::to_string(map.size()) + " (truncated or lying header)",
-                                 file);
-            out.entries[name] = map.bytes().subspan(pos, fi.compressed_size);
-        } else {
-            // Compressed records are unusual for torch.save; inflate them, bounded by the real file size ratio.
-            if (fi.uncompressed_size > limits.maxPickleBytes || fi.uncompressed_size > 1032 * map.size() + 4096)
-                throw inputError(std::string("zip entry '") + name + "' claims an implausible size " +
-                                     std::to_string(fi.uncompressed_size),
-                                 file);
-            auto buf = std::make_unique<std::vector<std::byte>>(fi.uncompressed_size);
-            const int n = unzReadCurrentFile(zf, buf->data(), static_cast<unsigned>(buf->size()));
-            if (n < 0 || static_cast<uint64_t>(n) != fi.uncompressed_size)
-                throw inputError(std::string("zip entry '") + name + "' does not inflate to its declared size", file);
-            out.entries[name] = std::span<const std::byte>(buf->data(), buf->size());
-            out.inflated.push_back(std::move(buf));
-        }
-        unzCloseCurrentFile(zf);
-        rc = unzGoToNextFile(zf);
-    }
-    if (rc != UNZ_END_OF_LIST_OF_FILE)
-        throw inputError("corrupt zip central directory", file);
-    return out;
 }
 
 /// Makes the persistent-id loader shared by zip and legacy files: ('storage', type, key, location, numel[, view]).
@@ -262,15 +201,18 @@ struct PickleHolder
 {
     std::shared_ptr<const MappedFile> map;
     std::unique_ptr<PickleArena> arena = std::make_unique<PickleArena>();
-    std::unique_ptr<ZipContents> zip;
+    std::unique_ptr<ZipArchive> zip;
     std::vector<std::unique_ptr<std::vector<std::byte>>> owned;
 };
 
 void loadZip(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, const ReadLimits &limits)
 {
     const std::string file = ck.path.string();
-    h->zip = std::make_unique<ZipContents>(readZip(*h->map, file, limits));
-    auto &entries = h->zip->entries;
+    ZipLimits zl;
+    zl.maxEntries = limits.maxTensors * 4 + 64;
+    zl.maxInflated = limits.maxPickleBytes;
+    h->zip = std::make_unique<ZipArchive>(h->map->bytes(), file, zl);
+    const auto &entries = h->zip->entries();
     std::string prefix;
     for (const auto &[name, b] : entries)
         if (name.size() >= 8 && name.compare(name.size() - 8, 8, "data.pkl") == 0 &&
@@ -283,7 +225,7 @@ void loadZip(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, const ReadL
     bool bigEndian = false;
     if (auto it = entries.find(prefix + "byteorder"); it != entries.end())
         bigEndian = std::string(reinterpret_cast<const char *>(it->second.data()), it->second.size()) == "big";
-    const auto pkl = entries[prefix + "data.pkl"];
+    const auto pkl = entries.at(prefix + "data.pkl");
     if (pkl.size() > limits.maxPickleBytes)
         throw inputError("data.pkl is larger than the limit", file);
     if (!pkl.empty() && uint8_t(pkl[0]) == 0x80 && pkl.size() > 1)
