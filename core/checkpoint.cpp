@@ -406,14 +406,17 @@ Checkpoint loadCheckpoint(const std::filesystem::path &path, const ReadLimits &l
     } else if (bytes.size() >= 2 && uint8_t(bytes[0]) == 0x80 && uint8_t(bytes[1]) <= 5) {
         ck.format = CheckpointFormat::TorchLegacy;
         ck.pickleProtocol = int(uint8_t(bytes[1]));
-        // The legacy magic number is a LONG1 of 10 bytes: check it before unpickling anything.
+        // The legacy magic number is a LONG1 of 10 bytes: check it before unpickling anything. Protocol 4+
+        // (torch.save(..., pickle_protocol=4)) puts a 9-byte FRAME header between PROTO and the LONG1.
         static const uint8_t magic[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
-        if (bytes.size() < 2 + sizeof magic || std::memcmp(bytes.data() + 2, magic, sizeof magic) != 0)
+        const std::size_t at = bytes.size() > 2 && uint8_t(bytes[2]) == 0x95 ? 11 : 2;
+        if (bytes.size() < at + sizeof magic || std::memcmp(bytes.data() + at, magic, sizeof magic) != 0)
             throw inputError("a bare pickle, not a torch.save checkpoint (no legacy magic number)", file);
-        // The magic pickle (PROTO 2, LONG1 of 10 bytes, STOP) is 15 bytes; the rest are ordinary pickles.
-        if (bytes.size() < 15 || uint8_t(bytes[14]) != '.')
+        // The magic pickle ([FRAME,] LONG1 of 10 bytes, STOP); the rest are ordinary pickles.
+        const std::size_t stop = at + sizeof magic;
+        if (bytes.size() <= stop || uint8_t(bytes[stop]) != '.')
             throw inputError("legacy magic number pickle is malformed", file);
-        loadLegacy(ck, h, 15);
+        loadLegacy(ck, h, stop + 1);
     } else if (bytes.size() >= 9 && uint8_t(bytes[8]) == '{') {
         ck.format = CheckpointFormat::Safetensors;
         loadSafetensors(ck, h, limits);
