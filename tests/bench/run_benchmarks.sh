@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Whole-process benchmark: quantlens-cli quantize vs the usual Python way (torch.load + NumPy, numpy_peer.py on
+# Debian's python3-torch), side by side in one run, on the seed-shaped world model and a 1 GiB FP32 checkpoint.
+# Wall time: hyperfine (median of RUNS after 1 warm-up). Peak RSS: /usr/bin/time -v (median of RUNS).
+# The checkpoints sit in the page cache (warm runs) for both tools.
+#
+# usage: tests/bench/run_benchmarks.sh            (configures + builds the `bench` preset into build-bench/)
+# env:   RUNS=5  BUILD_DIR=build-bench  CKPT_DIR=$BUILD_DIR/ckpt  WORK_DIR=$BUILD_DIR/bench-out
+#        PEER=/work/shared/tools/numpy_peer.py  ONLY="world big"  SKIP_PYTHON=1  SKIP_KERNELS=1
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+RUNS=${RUNS:-5}
+BUILD=${BUILD_DIR:-$ROOT/build-bench}
+CKPT=${CKPT_DIR:-$BUILD/ckpt}
+WORK=${WORK_DIR:-$BUILD/bench-out}
+PEER=${PEER:-/work/shared/tools/numpy_peer.py}
+PY=/usr/bin/python3
+ONLY=${ONLY:-world big}
+
+cd "$ROOT"
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  cmake --preset bench >/dev/null
+  cmake --build --preset bench >/dev/null
+fi
+CLI=$BUILD/bin/quantlens-cli
+mkdir -p "$CKPT" "$WORK"
+[ -f "$CKPT/world-model.pt" ] || $PY tests/bench/make_checkpoints.py "$CKPT" --only world
+[ -f "$CKPT/big-1gib.pt" ] || $PY tests/bench/make_checkpoints.py "$CKPT" --only big
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+peak_rss_kib() { # median max RSS (KiB) of RUNS runs of "$@"
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'
+  done | median
+}
+
+echo "# machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
+echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)   ($(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD))"
+
+RESULTS=$WORK/results.txt
+: >"$RESULTS"
+for name in $ONLY; do
+  case $name in
+    world) ck=$CKPT/world-model.pt ;;
+    big) ck=$CKPT/big-1gib.pt ;;
+    *) echo "unknown checkpoint $name" >&2; exit 2 ;;
+  esac
+  ql=("$CLI" quantize --checkpoint "$ck" --output-dir "$WORK/out-ql-$name" -q)
+  py=("$PY" "$PEER" "$ck" "$WORK/out-py-$name")
+  cmds=(-n quantlens "${ql[*]}")
+  [ "${SKIP_PYTHON:-0}" = 1 ] || cmds+=(-n python "${py[*]}")
+  hyperfine -N --style basic --warmup 1 --runs "$RUNS" --export-json "$WORK/$name-hyperfine.json" "${cmds[@]}" >&2
+  rss_ql=$(peak_rss_kib "${ql[@]}")
+  rss_py=NA
+  if [ "${SKIP_PYTHON:-0}" != 1 ]; then
+    rss_py=$(peak_rss_kib "${py[@]}")
+    cmp -s "$WORK/out-ql-$name/weights_int8.bin" "$WORK/out-py-$name/weights_int8.bin" ||
+      { echo "weights_int8.bin differs between quantlens and python for $name" >&2; exit 1; }
+  fi
+  echo "$name $ck $rss_ql $rss_py" >>"$RESULTS"
+done
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Markdown table from the hyperfine JSON and the RSS medians.
+$PY - "$WORK" "$RESULTS" <<'EOF'
+import json, os, statistics, sys
+work, results = sys.argv[1], sys.argv[2]
+print("| checkpoint | FP32 quantized | tool | wall median (min–max) | FP32 GB/s | peak RSS median | quantlens vs python |")
+print("|---|---|---|---|---|---|---|")
+for line in open(results):
+    name, ck, rss_ql, rss_py = line.split()
+    man = json.load(open(os.path.join(work, f"out-ql-{name}", "manifest.json")))
+    fp32 = 4 * man["total_weight_bytes"]
+    runs = {r["command"]: r for r in json.load(open(os.path.join(work, f"{name}-hyperfine.json")))["results"]}
+    med = {k: statistics.median(r["times"]) for k, r in runs.items()}
+    for tool, rss in (("quantlens", rss_ql), ("python", rss_py)):
+        if tool not in runs:
+            continue
+        r = runs[tool]
+        ratio = ""
+        if tool == "quantlens" and "python" in med:
+            ratio = f"{med['python'] / med['quantlens']:.1f}x faster, {int(rss_py) / int(rss_ql):.1f}x less RSS"
+        print(f"| {os.path.basename(ck)} ({os.path.getsize(ck) / 1e6:.1f} MB) | {fp32 / 2**20:.1f} MiB | {tool} | "
+              f"{med[tool] * 1000:.0f} ms ({min(r['times']) * 1000:.0f}–{max(r['times']) * 1000:.0f}) | "
+              f"{fp32 / med[tool] / 1e9:.2f} | {int(rss) / 1024:.1f} MiB | {ratio} |")
+EOF
+
+if [ "${SKIP_KERNELS:-0}" != 1 ] && [ -x "$BUILD/bin/bench_kernels" ]; then
+  "$BUILD/bin/bench_kernels" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true >&2
+fi
