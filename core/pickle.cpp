@@ -2,8 +2,10 @@
 
 #include "errors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 namespace ql {
@@ -245,6 +247,118 @@ const PyObject *Unpickler::global(const std::string &module, const std::string &
 }
 
 namespace {
+void appendUtf8(std::string &out, uint32_t cp)
+{
+    if (cp < 0x80)
+        out.push_back(static_cast<char>(cp));
+    else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+        out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+}
+
+int hexDigit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+        return (c | 0x20) - 'a' + 10;
+    return -1;
+}
+
+/// Protocol 0's UNICODE argument is raw-unicode-escape: bytes are Latin-1 code points, and \uXXXX / \UXXXXXXXX
+/// (after an odd run of backslashes) are escapes; CPython writes '\n' and '\\' that way. Returns UTF-8, or
+/// nullopt for a malformed escape.
+std::optional<std::string> decodeRawUnicodeEscape(const std::string &in)
+{
+    std::string out;
+    for (std::size_t i = 0; i < in.size();) {
+        if (in[i] != '\\') {
+            appendUtf8(out, static_cast<unsigned char>(in[i++]));
+            continue;
+        }
+        std::size_t run = 0;
+        while (i < in.size() && in[i] == '\\') {
+            ++run;
+            ++i;
+        }
+        const bool escape = (run & 1) && i < in.size() && (in[i] == 'u' || in[i] == 'U');
+        out.append(escape ? run - 1 : run, '\\');
+        if (!escape)
+            continue;
+        const std::size_t digits = in[i] == 'u' ? 4 : 8;
+        ++i;
+        if (in.size() - i < digits)
+            return std::nullopt;
+        uint32_t cp = 0;
+        for (std::size_t k = 0; k < digits; ++k) {
+            const int d = hexDigit(in[i + k]);
+            if (d < 0)
+                return std::nullopt;
+            cp = cp << 4 | uint32_t(d);
+        }
+        if (cp > 0x10ffff)
+            return std::nullopt;
+        appendUtf8(out, cp);
+        i += digits;
+    }
+    return out;
+}
+
+/// Protocol 0's STRING argument is repr() of a (Python 2) str: quoted, with backslash escapes.
+std::optional<std::string> decodeStringLiteral(const std::string &s)
+{
+    if (s.size() < 2 || (s.front() != '\'' && s.front() != '"') || s.back() != s.front())
+        return std::nullopt;
+    std::string out;
+    for (std::size_t i = 1; i + 1 < s.size(); ++i) {
+        if (s[i] != '\\' || i + 2 >= s.size()) {
+            out.push_back(s[i]);
+            continue;
+        }
+        const char c = s[++i];
+        switch (c) {
+        case 'n': out.push_back('\n'); break;
+        case 't': out.push_back('\t'); break;
+        case 'r': out.push_back('\r'); break;
+        case 'a': out.push_back('\a'); break;
+        case 'b': out.push_back('\b'); break;
+        case 'f': out.push_back('\f'); break;
+        case 'v': out.push_back('\v'); break;
+        case '\\': case '\'': case '"': out.push_back(c); break;
+        case 'x': {
+            const int h = i + 2 < s.size() - 1 ? hexDigit(s[i + 1]) : -1, l = h >= 0 ? hexDigit(s[i + 2]) : -1;
+            if (l < 0)
+                return std::nullopt;
+            out.push_back(static_cast<char>(h << 4 | l));
+            i += 2;
+            break;
+        }
+        default:
+            if (c >= '0' && c <= '7') { // up to three octal digits
+                int v = 0, n = 0;
+                for (; n < 3 && i + 1 < s.size() && s[i] >= '0' && s[i] <= '7'; ++n, ++i)
+                    v = v * 8 + (s[i] - '0');
+                --i;
+                out.push_back(static_cast<char>(v & 0xff));
+            } else { // unknown escapes stay as written
+                out.push_back('\\');
+                out.push_back(c);
+            }
+        }
+    }
+    return out;
+}
+
 bool isCallableAllowed(const std::string &n)
 {
     static const char *allowed[] = {"collections.OrderedDict",
@@ -377,7 +491,9 @@ const PyObject *Unpickler::call(const PyObject *callable, const PyObject *args)
         return s;
     }
     if (n == "copyreg._reconstructor" || n == "copy_reg._reconstructor") {
-        if (a.size() < 2 || !a[0] || a[0]->type != PyObject::Type::Global || !a[1] || a[1]->text != "builtins.object")
+        // Protocols 0-1 spell the base class '__builtin__.object' (pickle's Python 2 import mapping).
+        if (a.size() < 2 || !a[0] || a[0]->type != PyObject::Type::Global || !a[1] ||
+            (a[1]->text != "builtins.object" && a[1]->text != "__builtin__.object"))
             fail(n + " is only accepted for plain objects");
         auto o = m_arena.make(PyObject::Type::Object);
         o->text = a[0]->text;
@@ -477,9 +593,13 @@ const PyObject *Unpickler::load()
     m_stack.clear();
     m_marks.clear();
     m_memo.clear();
+    const std::size_t maxObjects =
+        std::min(m_limits.maxObjects,
+                 m_arena.size() + 65536 + m_data.size() / std::max<std::size_t>(1, m_limits.minBytesPerObject));
     while (true) {
-        if (m_arena.size() > m_limits.maxObjects)
-            fail("more than " + std::to_string(m_limits.maxObjects) + " objects");
+        if (m_arena.size() > maxObjects)
+            fail("creates more than " + std::to_string(maxObjects) + " objects from " + std::to_string(m_data.size()) +
+                 " bytes (a pickle bomb, or a limit to raise in PickleLimits)");
         const uint8_t op = u8();
         switch (op) {
         case 0x80: { // PROTO
@@ -592,14 +712,18 @@ const PyObject *Unpickler::load()
             push(makeString(std::string(reinterpret_cast<const char *>(b.data()), b.size())));
             break;
         }
-        case 'V': // raw-unicode-escape; plain ASCII is all that torch writes here
-            push(makeString(line()));
+        case 'V': { // raw-unicode-escape
+            auto s = decodeRawUnicodeEscape(line());
+            if (!s)
+                fail("bad \\u escape in a UNICODE literal");
+            push(makeString(std::move(*s)));
             break;
+        }
         case 'S': { // repr of a str, quoted
-            std::string s = line();
-            if (s.size() < 2 || (s.front() != '\'' && s.front() != '"') || s.back() != s.front())
+            auto s = decodeStringLiteral(line());
+            if (!s)
                 fail("bad STRING literal");
-            push(makeString(s.substr(1, s.size() - 2)));
+            push(makeString(std::move(*s)));
             break;
         }
         case 'T':
