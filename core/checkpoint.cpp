@@ -403,6 +403,12 @@ Checkpoint loadCheckpoint(const std::filesystem::path &path, const ReadLimits &l
     if (isZip(bytes)) {
         ck.format = CheckpointFormat::TorchZip;
         loadZip(ck, h, limits);
+    } else if (bytes.size() >= 9 && uint8_t(bytes[8]) == '{') {
+        // Tested before the legacy pickle: a safetensors header length such as 0x180 starts with the bytes
+        // 0x80 0x01, which look like a pickle PROTO opcode. No legacy file has '{' at byte 8 (it is inside the
+        // magic number, or the FRAME length).
+        ck.format = CheckpointFormat::Safetensors;
+        loadSafetensors(ck, h, limits);
     } else if (bytes.size() >= 2 && uint8_t(bytes[0]) == 0x80 && uint8_t(bytes[1]) <= 5) {
         ck.format = CheckpointFormat::TorchLegacy;
         ck.pickleProtocol = int(uint8_t(bytes[1]));
@@ -417,9 +423,6 @@ Checkpoint loadCheckpoint(const std::filesystem::path &path, const ReadLimits &l
         if (bytes.size() <= stop || uint8_t(bytes[stop]) != '.')
             throw inputError("legacy magic number pickle is malformed", file);
         loadLegacy(ck, h, stop + 1);
-    } else if (bytes.size() >= 9 && uint8_t(bytes[8]) == '{') {
-        ck.format = CheckpointFormat::Safetensors;
-        loadSafetensors(ck, h, limits);
     } else
         throw inputError("not a PyTorch checkpoint (zip or legacy pickle) nor a safetensors file", file);
     ck.keepAlive = h;

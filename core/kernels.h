@@ -28,7 +28,26 @@ double absMax(const double *w, int64_t n);
 void quantize(const double *w, int64_t n, double scale, float storedScale, int8_t *q, ErrorStats &st);
 } // namespace ref
 
-/// Vectorised equivalents (AVX2 when the CPU has it, SSE2 otherwise); identical results to ref::.
+// The fast paths. q bytes, absmax and maxAbsErr are identical to ref::; signal and noise are sums of the same exact
+// double products added in another order (lane-wise), so they agree to a few ulps of the sum.
+// Inputs to quantize() must be finite (callers check with absMax() first).
+
+/// Portable loops GCC vectorises for the baseline ISA (SSE2 on x86-64): the fallback on CPUs without AVX2.
+namespace generic {
+AbsMax absMax(const float *w, int64_t n);
+void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st);
+} // namespace generic
+
+/// Explicit AVX2 intrinsics, 32 elements per step, masked loads for the tail. Only call when hasAvx2().
+namespace avx2 {
+AbsMax absMax(const float *w, int64_t n);
+void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st);
+} // namespace avx2
+
+/// Whether this CPU (and build) can run the avx2:: kernels.
+bool hasAvx2();
+
+/// Dispatches once to avx2:: or generic::.
 AbsMax absMax(const float *w, int64_t n);
 /// q = clip(round_half_even(w / scale), -128, 127); adds the reconstruction error to st. q may be null (MSE search).
 void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st);
