@@ -15,11 +15,13 @@ int64_t pow2Floor(int64_t n)
 std::vector<ShardMapLayout::Level> makeLevels()
 {
     std::vector<ShardMapLayout::Level> out;
-    // Whole-file levels: one pixel column per 2^k bytes, two pixels high so that rows stay visible as rows.
-    for (int k = 24; k >= 1; --k)
+    // Whole-file levels: one pixel column per 2^k bytes. Rows two then three pixels high put a 1.5x step between
+    // powers of two, so that the whole-file view fills at least two thirds of the height instead of half.
+    for (int k = 24; k >= 0; --k) {
         out.push_back({ByteCount(uint64_t(1) << k), 1, 2});
+        out.push_back({ByteCount(uint64_t(1) << k), 1, 3});
+    }
     // One byte per cell, growing cells; the last two are big enough for text.
-    out.push_back({ByteCount(1), 1, 2});
     out.push_back({ByteCount(1), 2, 2});
     out.push_back({ByteCount(1), 4, 4});
     out.push_back({ByteCount(1), 8, 8});

@@ -58,7 +58,8 @@ public:
         int rowHeight = 1;
         bool operator==(const Level &) const = default;
     };
-    /// Zoom levels from the coarsest (index 0, 2^24 bytes per pixel) to the finest (one byte per large cell).
+    /// Zoom levels from the coarsest (index 0, 2^24 bytes per pixel column) to the finest (one byte per large cell),
+    /// each one showing fewer bytes per pixel of area than the one before.
     static const std::vector<Level> &levels();
     /// Finest level where cells are big enough for hex digits only, and the one with hex, int8 and dequantized value.
     static int hexLevel();

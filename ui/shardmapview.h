@@ -1,0 +1,107 @@
+#pragma once
+#include "shardmaplayout.h"
+
+#include <QAbstractScrollArea>
+#include <QColor>
+#include <QStaticText>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace ql {
+struct QuantizeResult;
+}
+
+/// Byte-accurate picture of weights_int8.bin: tensors as coloured spans in file order, shard boundaries, 4096-byte
+/// alignment marks; zooms from the whole file down to one byte per cell with hex, int8 and dequantized value.
+class ShardMapView : public QAbstractScrollArea
+{
+    Q_OBJECT
+
+public:
+    explicit ShardMapView(QWidget *parent = nullptr);
+    ~ShardMapView() override;
+
+    void setResult(std::shared_ptr<const ql::QuantizeResult> result);
+    const std::shared_ptr<const ql::QuantizeResult> &result() const { return m_result; }
+    const ShardMapLayout &layout() const { return m_layout; }
+
+    int selectedTensor() const { return m_selected; }
+    /// Highlights tensor `index` (-1: none) and scrolls it into view; does not emit tensorActivated.
+    void setSelectedTensor(int index);
+    int zoom() const { return m_layout.zoom(); }
+    /// The byte last reached with goToOffset(), highlighted until the next go-to or result.
+    std::optional<ByteOffset> markedOffset() const { return m_marked; }
+
+    /// Colour of tensor `index` in file order: golden-ratio hue steps, so neighbours never look alike.
+    static QColor tensorColor(int index);
+
+    /// What the tooltip says at a viewport point; empty outside the bytes.
+    QString describeAt(const QPoint &viewportPos) const;
+    /// First byte of the cell under a viewport point.
+    std::optional<ByteOffset> offsetAt(const QPoint &viewportPos) const;
+    /// Viewport rectangle of the cell holding `offset` (it may lie outside the viewport).
+    QRect cellRect(ByteOffset offset) const;
+    /// Rows shown, [first, last).
+    std::pair<int64_t, int64_t> visibleRows() const;
+
+public Q_SLOTS:
+    /// Zooms keeping the byte at the viewport centre in place.
+    void setZoom(int level);
+    void zoomIn();
+    void zoomOut();
+    /// Shows the whole file, and keeps doing so on resize until the user zooms.
+    void fitWholeFile();
+    /// Scrolls so that `offset` is visible (centred) and marks it.
+    void goToOffset(ByteOffset offset);
+
+Q_SIGNALS:
+    /// The user clicked a byte of tensor `index`.
+    void tensorActivated(int index);
+    void zoomChanged(int level);
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    void wheelEvent(QWheelEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void leaveEvent(QEvent *event) override;
+    bool viewportEvent(QEvent *event) override;
+    void changeEvent(QEvent *event) override;
+    void scrollContentsBy(int dx, int dy) override;
+    QSize sizeHint() const override;
+
+private:
+    void updateGutter();
+    void updateScrollBars();
+    void zoomAround(int level, const QPoint &anchor);
+    void scrollToRow(int64_t row, double fractionOfViewport);
+    int64_t firstRow() const;
+    int rowY(int64_t row) const;
+    QList<QRectF> spanRects(uint64_t begin, uint64_t end, int64_t firstRow, int64_t lastRow) const;
+    void paintSpans(QPainter &p, int64_t first, int64_t last) const;
+    void paintBytes(QPainter &p, int64_t first, int64_t last) const;
+    void paintGrid(QPainter &p, int64_t first, int64_t last) const;
+    void paintAlignment(QPainter &p, int64_t first, int64_t last) const;
+    void paintShardBoundaries(QPainter &p, int64_t first, int64_t last) const;
+    void paintText(QPainter &p, int64_t first, int64_t last) const;
+    void paintSelection(QPainter &p, int64_t first, int64_t last) const;
+    void paintMarks(QPainter &p, int64_t first, int64_t last) const;
+    void paintGutter(QPainter &p, int64_t first, int64_t last) const;
+    QColor byteColor(int tensor, int8_t q) const;
+
+    std::shared_ptr<const ql::QuantizeResult> m_result;
+    ShardMapLayout m_layout;
+    std::vector<QColor> m_spanColors;                ///< per tensor, precomputed: painting does no colour maths
+    std::vector<std::array<QRgb, 256>> m_byteColors; ///< per tensor, indexed by the byte as uint8
+    std::array<QStaticText, 256> m_hexText;          ///< "00".."FF", laid out once
+    QFont m_cellFont;
+    int m_selected = -1;
+    std::optional<ByteOffset> m_marked;
+    std::optional<ByteOffset> m_hovered;
+    bool m_autoFit = true;
+    int m_wheelRemainder = 0;
+};
