@@ -138,12 +138,13 @@ void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st)
 
 // avx2:: spells the same operations out in intrinsics, so the speed does not hang on what the vectoriser makes of
 // the loops: a true division (a reciprocal multiply would change q), vroundps to nearest-even, clamp before rounding,
-// then rec = r*scale and e = w - rec as two float operations. The target is "avx2" without "fma" on purpose: the
-// compiler cannot contract r*scale and w - rec into one fused operation, which would change e. w^2 and e^2 are exact
-// in double (24-bit significands), so only the order of the double additions differs from ref::.
+// then rec = r*scale and e = w - rec as two float operations: an empty asm makes rec opaque, so no -ffp-contract
+// setting can fuse them into one FMA, which would change e. w^2 and e^2 are exact in double (24-bit significands),
+// so accumulating them with FMA gives the same sums as multiply-then-add; only the order of the double additions
+// differs from ref::.
 // Tails use masked loads: masked lanes read +0, which quantizes to 0 with error 0 and adds nothing to any statistic.
-#define QL_AVX2 __attribute__((target("avx2")))
-#define QL_AVX2_INLINE __attribute__((target("avx2"), always_inline)) inline
+#define QL_AVX2 __attribute__((target("avx2,fma")))
+#define QL_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) inline
 
 namespace avx2 {
 namespace {
@@ -184,16 +185,18 @@ QL_AVX2_INLINE __m256 step(__m256 x, __m256 vs, Acc &a)
     __m256 v = _mm256_div_ps(x, vs);
     v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(-128.0f)), _mm256_set1_ps(127.0f));
     const __m256 r = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    const __m256 e = _mm256_sub_ps(x, _mm256_mul_ps(r, vs));
+    __m256 rec = _mm256_mul_ps(r, vs);
+    __asm__("" : "+x"(rec));
+    const __m256 e = _mm256_sub_ps(x, rec);
     a.mx = _mm256_max_ps(a.mx, _mm256_and_ps(e, absMask));
     const __m256d xl = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
     const __m256d xh = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
     const __m256d el = _mm256_cvtps_pd(_mm256_castps256_ps128(e));
     const __m256d eh = _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1));
-    a.sig0 = _mm256_add_pd(a.sig0, _mm256_mul_pd(xl, xl));
-    a.sig1 = _mm256_add_pd(a.sig1, _mm256_mul_pd(xh, xh));
-    a.noi0 = _mm256_add_pd(a.noi0, _mm256_mul_pd(el, el));
-    a.noi1 = _mm256_add_pd(a.noi1, _mm256_mul_pd(eh, eh));
+    a.sig0 = _mm256_fmadd_pd(xl, xl, a.sig0);
+    a.sig1 = _mm256_fmadd_pd(xh, xh, a.sig1);
+    a.noi0 = _mm256_fmadd_pd(el, el, a.noi0);
+    a.noi1 = _mm256_fmadd_pd(eh, eh, a.noi1);
     return r;
 }
 
@@ -295,7 +298,7 @@ void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st)
 
 bool hasAvx2()
 {
-    static const bool yes = __builtin_cpu_supports("avx2");
+    static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     return yes;
 }
 

@@ -44,7 +44,7 @@ AbsMax absMax(const float *w, int64_t n);
 void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st);
 } // namespace avx2
 
-/// Whether this CPU (and build) can run the avx2:: kernels.
+/// Whether this CPU (and build) can run the avx2:: kernels (AVX2 and FMA).
 bool hasAvx2();
 
 /// Dispatches once to avx2:: or generic::.

@@ -1,11 +1,14 @@
 // Kernel micro-benchmarks: ref:: vs generic:: vs avx2:: on one row (FP32 bytes/s), the per-row production pair
-// (absMax + quantize), and quantizeTensor() on the GUI's re-quantization case, a 1676x384 tensor.
+// (absMax + quantize), quantizeTensor() on the GUI's re-quantization case (a 1676x384 tensor), and requantize() on
+// the seed-shaped checkpoint.
 // Run: build-bench/bin/bench_kernels  (see docs/benchmarks.md)
+#include "checkpoint.h"
 #include "kernels.h"
 #include "quantize.h"
 
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -108,6 +111,36 @@ void tensorBench(benchmark::State &state, const char *strategy)
     state.SetLabel("1676x384");
 }
 
+// The GUI's override path on the real seed-shaped checkpoint (QL_BENCH_CHECKPOINT, set by run_benchmarks.sh): copy
+// the current result (the GUI keeps snapshots) and re-quantize layers.0.mamba.in_proj.weight (1676x384) with a
+// strategy override, row statistics on, as Document::applyOverrides does.
+void requantizeBench(benchmark::State &state, const char *strategy)
+{
+    const char *path = std::getenv("QL_BENCH_CHECKPOINT");
+    if (!path) {
+        state.SkipWithError("set QL_BENCH_CHECKPOINT to the world-model checkpoint");
+        return;
+    }
+    static const ql::Checkpoint ck = ql::loadCheckpoint(path);
+    ql::QuantizeOptions opt;
+    opt.rowStats = true;
+    static const ql::QuantizeResult baseline = ql::quantize(ck, opt);
+    const std::string name = "layers.0.mamba.in_proj.weight";
+    const ql::QuantizedTensor *t = baseline.find(name);
+    if (!t) {
+        state.SkipWithError("no layers.0.mamba.in_proj.weight in the checkpoint");
+        return;
+    }
+    ql::Overrides o;
+    o.rules.push_back({name, *ql::Strategy::fromName(strategy)});
+    for (auto _ : state) {
+        ql::QuantizeResult next = baseline;
+        const auto changed = ql::requantize(next, ck, o);
+        benchmark::DoNotOptimize(changed.data());
+    }
+    state.SetLabel(std::to_string(t->rows) + "x" + std::to_string(t->cols));
+}
+
 void rowSizes(benchmark::internal::Benchmark *b)
 {
     for (int64_t n : {67, 384, 4096})
@@ -128,5 +161,9 @@ BENCHMARK_CAPTURE(tensorBench, per_channel_absmax, "per_channel_absmax")->Unit(b
 BENCHMARK_CAPTURE(tensorBench, per_channel_percentile, "per_channel_percentile")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(tensorBench, per_channel_mse, "per_channel_mse")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(tensorBench, per_tensor_absmax, "per_tensor_absmax")->Unit(benchmark::kMillisecond);
+
+BENCHMARK_CAPTURE(requantizeBench, per_channel_percentile, "per_channel_percentile")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(requantizeBench, per_channel_mse, "per_channel_mse")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(requantizeBench, per_tensor_absmax, "per_tensor_absmax")->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();
