@@ -1,9 +1,11 @@
 #include "checkpoint.h"
 
 #include "errors.h"
+#include "jsondepth.h"
 #include "mappedfile.h"
 #include "ziparchive.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <unordered_map>
@@ -31,12 +33,52 @@ const TensorData *Checkpoint::find(const std::string &name) const
     return nullptr;
 }
 
-Json toJson(const PyObject *o, const std::string &file, int depth)
+namespace {
+/// Pickled text is whatever bytes the file holds (SHORT_BINSTRING, corrupt BINUNICODE); JSON output needs UTF-8,
+/// so invalid sequences become U+FFFD instead of making a later dump() throw.
+std::string validUtf8(const std::string &s)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = n > 0 && i + n <= s.size();
+        uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+        for (std::size_t j = 1; ok && j < n; ++j) {
+            const auto cc = static_cast<unsigned char>(s[i + j]);
+            ok = (cc & 0xc0) == 0x80;
+            cp = (cp << 6) | (cc & 0x3f);
+        }
+        // Overlong forms, surrogates and code points beyond U+10FFFF are invalid too.
+        ok = ok && !(n == 2 && cp < 0x80) && !(n == 3 && cp < 0x800) && !(n == 4 && (cp < 0x10000 || cp > 0x10ffff)) &&
+             !(cp >= 0xd800 && cp <= 0xdfff);
+        if (ok) {
+            out.append(s, i, n);
+            i += n;
+        } else {
+            out += "\xef\xbf\xbd";
+            ++i;
+        }
+    }
+    return out;
+}
+
+/// A shared value may appear many times (memo references), so besides depth the total output is bounded:
+/// 20 levels of a list holding the same list twice would otherwise expand to a million values.
+constexpr std::size_t kMaxJsonValues = 1u << 20;
+
+Json toJsonBounded(const PyObject *o, const std::string &file, int depth, std::vector<const PyObject *> &path,
+                   std::size_t &budget)
 {
     if (depth > 64)
-        throw inputError("configuration nested deeper than 64 levels (or cyclic)", file);
+        throw inputError("configuration nested deeper than 64 levels", file);
     if (!o)
         return nullptr;
+    if (budget-- == 0)
+        throw inputError("configuration holds more than " + std::to_string(kMaxJsonValues) +
+                             " values (shared sub-structures repeated exponentially?)",
+                         file);
     using T = PyObject::Type;
     switch (o->type) {
     case T::None:
@@ -48,36 +90,49 @@ Json toJson(const PyObject *o, const std::string &file, int depth)
     case T::Float:
         return o->real;
     case T::String:
-        return o->text;
+        return validUtf8(o->text);
     case T::Bytes:
         return "<" + std::to_string(o->text.size()) + " bytes>";
     case T::List:
     case T::Tuple:
-    case T::Set: {
-        Json a = Json::array();
-        for (auto i : o->items)
-            a.push_back(toJson(i, file, depth + 1));
-        return a;
-    }
+    case T::Set:
     case T::Dict:
-    case T::Object: {
-        Json d = Json::object();
-        for (const auto &[k, v] : o->entries) {
-            std::string key = k && k->type == T::String ? k->text
-                              : k && k->type == T::Int ? std::to_string(k->integer)
-                                                       : describe(k, 0);
-            d[key] = toJson(v, file, depth + 1);
-        }
-        return d;
-    }
+    case T::Object:
+        break;
     case T::Global:
-        return o->text;
+        return validUtf8(o->text);
     case T::Storage:
         return "<storage>";
     case T::Tensor:
         return "<tensor>";
     }
-    return nullptr;
+    if (std::find(path.begin(), path.end(), o) != path.end())
+        throw inputError("configuration is cyclic: " + describe(o, 1) + " contains itself", file);
+    path.push_back(o);
+    Json out;
+    if (o->type == T::Dict || o->type == T::Object) {
+        out = Json::object();
+        for (const auto &[k, v] : o->entries) {
+            std::string key = k && k->type == T::String ? validUtf8(k->text)
+                              : k && k->type == T::Int  ? std::to_string(k->integer)
+                                                        : validUtf8(describe(k, 0));
+            out[key] = toJsonBounded(v, file, depth + 1, path, budget);
+        }
+    } else {
+        out = Json::array();
+        for (auto i : o->items)
+            out.push_back(toJsonBounded(i, file, depth + 1, path, budget));
+    }
+    path.pop_back();
+    return out;
+}
+} // namespace
+
+Json toJson(const PyObject *o, const std::string &file, int depth)
+{
+    std::vector<const PyObject *> path;
+    std::size_t budget = kMaxJsonValues;
+    return toJsonBounded(o, file, depth, path, budget);
 }
 
 namespace {
@@ -160,6 +215,8 @@ void interpretRoot(const PyObject *root, Checkpoint &ck,
             ck.warnings.push_back("'" + k->text + "' is not a tensor (" + describe(v, 0) + "); skipped");
             continue;
         }
+        if (validUtf8(k->text) != k->text)
+            throw inputError("state dict key is not valid UTF-8: " + describe(k), file);
         const TensorRef &tr = v->tensor;
         TensorData t;
         t.name = k->text;
@@ -193,7 +250,7 @@ void interpretRoot(const PyObject *root, Checkpoint &ck,
             continue;
         if (v->type == PyObject::Type::Int || v->type == PyObject::Type::Float || v->type == PyObject::Type::String ||
             v->type == PyObject::Type::Bool)
-            ck.extra[k->text] = toJson(v, file);
+            ck.extra[validUtf8(k->text)] = toJson(v, file);
     }
 }
 
@@ -210,7 +267,8 @@ void loadZip(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, const ReadL
     const std::string file = ck.path.string();
     ZipLimits zl;
     zl.maxEntries = limits.maxTensors * 4 + 64;
-    zl.maxInflated = limits.maxPickleBytes;
+    // torch.save stores records uncompressed; a re-zipped checkpoint inflates a few times, a zip bomb ~1000x.
+    zl.maxInflated = std::min<uint64_t>(limits.maxPickleBytes, (64ull << 20) + 32 * uint64_t(h->map->size()));
     h->zip = std::make_unique<ZipArchive>(h->map->bytes(), file, zl);
     const auto &entries = h->zip->entries();
     std::string prefix;
@@ -240,7 +298,7 @@ void loadZip(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, const ReadL
             throw inputError("storage record '" + prefix + "data/" + s.key + "' is missing from the archive", file,
                              tensor);
         const uint64_t need = uint64_t(s.numel) * dtypeSize(s.dtype);
-        if (it->second.size() < need)
+        if (uint64_t(s.numel) > it->second.size() / dtypeSize(s.dtype) || it->second.size() < need)
             throw inputError("storage record '" + s.key + "' has " + std::to_string(it->second.size()) +
                                  " bytes, its header claims " + std::to_string(need),
                              file, tensor);
@@ -311,6 +369,7 @@ void loadSafetensors(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, con
         throw inputError("safetensors header length " + std::to_string(n) + " exceeds the file size " +
                              std::to_string(data.size()),
                          file);
+    checkJsonDepth(std::string_view(reinterpret_cast<const char *>(data.data() + 8), n), file);
     Json header;
     try {
         header = Json::parse(reinterpret_cast<const char *>(data.data() + 8),
@@ -331,6 +390,7 @@ void loadSafetensors(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, con
                 if (!mv.is_string())
                     continue;
                 Json parsed;
+                checkJsonDepth(mv.get<std::string>(), file);
                 try {
                     parsed = Json::parse(mv.get<std::string>());
                 } catch (...) {
@@ -425,6 +485,16 @@ Checkpoint loadCheckpoint(const std::filesystem::path &path, const ReadLimits &l
         loadLegacy(ck, h, stop + 1);
     } else
         throw inputError("not a PyTorch checkpoint (zip or legacy pickle) nor a safetensors file", file);
+    // Each view is within its storage, but many views of one storage (or overlapping safetensors ranges) could
+    // still make quantization allocate far more than the file holds; tied weights share a storage a few times.
+    uint64_t elements = 0;
+    for (const auto &t : ck.tensors) {
+        elements += uint64_t(t.numel());
+        if (elements > 4 * ck.fileSize + (1u << 20))
+            throw inputError("the tensors claim more than 4 elements per byte of the file (" + t.name +
+                                 " and the tensors before it reuse the same bytes over and over)",
+                             file);
+    }
     ck.keepAlive = h;
     ck.file = h->map;
     return ck;

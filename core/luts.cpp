@@ -2,6 +2,7 @@
 
 #include "atomicfile.h"
 #include "errors.h"
+#include "jsondepth.h"
 
 #include <algorithm>
 #include <cmath>
@@ -120,6 +121,7 @@ LutScales readLutScales(const std::filesystem::path &dir, bool *binMatches)
     ss << in.rdbuf();
     LutScales s;
     try {
+        checkJsonDepth(ss.str(), jp.string());
         const auto j = nlohmann::json::parse(ss.str());
         if (j.at("format") != "int8_luts_v1")
             throw inputError("format is not int8_luts_v1", jp.string());
@@ -133,8 +135,9 @@ LutScales readLutScales(const std::filesystem::path &dir, bool *binMatches)
                 throw inputError("unknown table '" + name + "'", jp.string());
             s.in[k] = l.at("input_scale").get<double>();
             s.out[k] = l.at("output_scale").get<double>();
-            if (!(s.in[k] > 0) || !(s.out[k] > 0))
-                throw inputError("table '" + name + "' has a non-positive scale", jp.string());
+            // An infinite scale makes 0 * inf = NaN inputs, and NaN cannot be converted to a table code.
+            if (!(s.in[k] > 0) || !(s.out[k] > 0) || !std::isfinite(s.in[k]) || !std::isfinite(s.out[k]))
+                throw inputError("table '" + name + "' has a non-positive or non-finite scale", jp.string());
         }
     } catch (const Error &) {
         throw;

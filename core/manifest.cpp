@@ -1,6 +1,7 @@
 #include "manifest.h"
 
 #include "errors.h"
+#include "jsondepth.h"
 
 #include <fstream>
 #include <sstream>
@@ -101,7 +102,9 @@ QuantizeResult loadArtifacts(const std::filesystem::path &dir)
     const std::string file = mpath.string();
     Json m;
     try {
-        m = Json::parse(readAll(mpath));
+        const std::string text = readAll(mpath);
+        checkJsonDepth(text, file);
+        m = Json::parse(text);
     } catch (const Error &) {
         throw;
     } catch (const std::exception &e) {
@@ -121,6 +124,17 @@ QuantizeResult loadArtifacts(const std::filesystem::path &dir)
                 t.shape = e.at("shape").get<std::vector<int64_t>>();
                 t.offset = e.at("offset").get<uint64_t>();
                 t.size = e.at("size").get<uint64_t>();
+                // Consumers index the INT8 bytes through shape, rows and cols: they must describe `size` bytes.
+                uint64_t numel = 1;
+                for (int64_t d : t.shape) {
+                    if (d < 0 || (d > 0 && numel > (uint64_t(1) << 62) / uint64_t(d)))
+                        throw inputError("shape " + e.at("shape").dump() + " is not a list of sizes", file, name);
+                    numel *= uint64_t(d);
+                }
+                if (numel != t.size)
+                    throw inputError("shape " + e.at("shape").dump() + " holds " + std::to_string(numel) +
+                                         " elements but size is " + std::to_string(t.size),
+                                     file, name);
                 t.rows = t.shape.size() >= 2 ? t.shape[0] : 1;
                 t.cols = t.rows ? int64_t(t.size) / t.rows : 0;
                 const std::string qz = e.at("quantization").get<std::string>();
@@ -171,16 +185,17 @@ QuantizeResult loadArtifacts(const std::filesystem::path &dir)
         r.contextLen = m["context_len"];
     if (m.contains("overrides"))
         r.overrides = Overrides::fromJson(m["overrides"], file);
-    r.shards = shardMap(r.totalBytes);
     const auto bpath = dir / "weights_int8.bin";
     const std::string bytes = readAll(bpath);
     if (bytes.size() != r.totalBytes)
         throw inputError("has " + std::to_string(bytes.size()) + " bytes, the manifest says " +
                              std::to_string(r.totalBytes),
                          bpath.string());
+    // Only now is total_weight_bytes known to be real: the shard map allocates one entry per 4 MiB of it.
+    r.shards = shardMap(r.totalBytes);
     r.bytes.assign(bytes.begin(), bytes.end());
     for (const auto &t : r.tensors) {
-        if (t.offset + t.size > r.totalBytes)
+        if (t.offset > r.totalBytes || t.size > r.totalBytes - t.offset)
             throw inputError("offset + size lies beyond total_weight_bytes", file, t.name);
         r.fp32Bytes += t.size * 4;
     }

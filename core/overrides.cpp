@@ -2,6 +2,7 @@
 
 #include "atomicfile.h"
 #include "errors.h"
+#include "jsondepth.h"
 
 #include <fnmatch.h>
 #include <fstream>
@@ -70,6 +71,7 @@ Overrides Overrides::load(const std::filesystem::path &path)
         throw inputError("cannot open overrides file", path.string());
     std::stringstream ss;
     ss << in.rdbuf();
+    checkJsonDepth(ss.str(), path.string());
     Json doc;
     try {
         doc = Json::parse(ss.str());

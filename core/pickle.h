@@ -77,6 +77,10 @@ struct PickleLimits
     std::size_t maxStack = 1u << 20;     ///< values on the stack at once
     std::size_t maxMemo = 1u << 22;      ///< memo entries
     std::size_t maxObjects = 1u << 24;   ///< objects created
+    /// Objects per pickle byte: one load may create at most 65536 + size / minBytesPerObject objects.
+    /// torch.save writes 4.6-7.5 bytes per object (measured on the fixtures); a run of 1-byte opcodes
+    /// (EMPTY_LIST x 10^6) would otherwise turn each byte into a ~250-byte object.
+    std::size_t minBytesPerObject = 2;
     std::size_t maxMarks = 1u << 16;     ///< open MARKs (nesting depth while loading)
 };
 

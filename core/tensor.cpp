@@ -58,6 +58,12 @@ void TensorData::validate(const std::string &file) const
                          file, name);
     if (storageOffset > elems)
         throw inputError("storage offset beyond the storage", file, name);
+    // Overlapping strides (0 or smaller than the extent below) let a few stored bytes claim any element count:
+    // a 4-byte storage with stride 0 "holds" 10^15 elements. Quantizing allocates per element, so refuse them.
+    if (n > elems)
+        throw inputError("view has " + std::to_string(n) + " elements but its storage '" + storageKey + "' holds only " +
+                             std::to_string(elems) + " (overlapping or broadcast strides are not supported)",
+                         file, name);
 }
 
 float halfToFloat(uint16_t h)

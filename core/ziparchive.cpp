@@ -2,6 +2,8 @@
 
 #include "errors.h"
 
+#include <algorithm>
+#include <cstring>
 #include <zlib.h>
 
 namespace ql {
@@ -77,6 +79,12 @@ ZipArchive::ZipArchive(std::span<const std::byte> data, const std::string &file,
                   " bytes");
     uint64_t inflatedTotal = 0;
     uint64_t p = cdOffset;
+    struct Span
+    {
+        uint64_t begin, end;
+        std::string name;
+    };
+    std::vector<Span> spans;
     for (uint64_t i = 0; i < entries; ++i) {
         if (p + 46 > cdOffset + cdSize || r.le(p, 4) != kCentral)
             throw bad("central directory entry " + std::to_string(i) + " is malformed");
@@ -115,11 +123,17 @@ ZipArchive::ZipArchive(std::span<const std::byte> data, const std::string &file,
         if (r.le(local, 4) != kLocal)
             throw bad("record '" + name + "' points at offset " + std::to_string(local) +
                       ", where there is no local header (lying central directory)");
+        // The local header must name the same record: a directory pointing a name at another record's header
+        // makes two names share (or straddle) bytes.
+        if (r.le(local + 26, 2) != nameLen || local + 30 + nameLen > data.size() ||
+            std::memcmp(data.data() + local + 30, data.data() + nameAt, nameLen) != 0)
+            throw bad("record '" + name + "' points at the local header of another record (lying central directory)");
         const uint64_t dataAt = local + 30 + r.le(local + 26, 2) + r.le(local + 28, 2);
         if (dataAt > data.size() || csize > data.size() - dataAt)
             throw bad("record '" + name + "' claims " + std::to_string(csize) + " bytes at offset " +
                       std::to_string(dataAt) + " but the file has " + std::to_string(data.size()) +
                       " (truncated or lying header)");
+        spans.push_back({local, dataAt + csize, name});
         const auto raw = data.subspan(dataAt, csize);
         if (method == 0) {
             if (csize != usize)
@@ -149,6 +163,12 @@ ZipArchive::ZipArchive(std::span<const std::byte> data, const std::string &file,
             throw bad("record '" + name + "' uses unsupported compression method " + std::to_string(method));
         p = nameAt + nameLen + extraLen + commentLen;
     }
+    // Records (local header + data) must not overlap: a size that reaches into the next record is a lie.
+    std::sort(spans.begin(), spans.end(), [](const Span &a, const Span &b) { return a.begin < b.begin; });
+    for (std::size_t i = 1; i < spans.size(); ++i)
+        if (spans[i].begin < spans[i - 1].end)
+            throw bad("records '" + spans[i - 1].name + "' and '" + spans[i].name +
+                      "' overlap (lying sizes or offsets)");
 }
 
 } // namespace ql
