@@ -264,7 +264,16 @@ QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *o
     if (rowStats)
         q.rowStats.assign(static_cast<std::size_t>(q.rows), {});
     std::vector<float> scratch;
-    quantizeRows(t, q, 0, q.rows, out, scratch, q.stats, rowStats, file);
+    // Sum the statistics per block of rows, then across blocks, grouped exactly as quantize() groups its jobs
+    // (kJobElements there), so a re-quantized tensor reports the same numbers, to the last digit, as a fresh run.
+    constexpr int64_t kJobElements = 1 << 18;
+    const int64_t block = std::max<int64_t>(1, kJobElements / std::max<int64_t>(q.cols, 1));
+    for (int64_t r0 = 0; r0 < q.rows; r0 += block) {
+        const int64_t r1 = std::min(q.rows, r0 + block);
+        ErrorStats part;
+        quantizeRows(t, q, r0, r1, out + r0 * q.cols, scratch, part, rowStats, file);
+        q.stats.merge(part);
+    }
     if (s.layout == ScaleLayout::PerChannel)
         q.absmax = tensorAbsMaxFromRows(q);
     return q;
