@@ -1,0 +1,23 @@
+// quantlens: the Qt inspector. Everything lives in quantlens_ui; this only sets up the application.
+#include "guiapp.h"
+
+#include <QApplication>
+#include <QIcon>
+#include <cstdio>
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("QuantLens"));
+    QApplication::setApplicationName(QStringLiteral("quantlens"));
+    QApplication::setApplicationDisplayName(QStringLiteral("QuantLens"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/quantlens-128.png")));
+    GuiOptions options;
+    QString error;
+    if (!parseGuiOptions(QApplication::arguments(), &options, &error)) {
+        std::fprintf(stderr, "quantlens: %s\nTry 'quantlens --help'.\n", qPrintable(error));
+        return 2;
+    }
+    return runQuantLens(app, options);
+}

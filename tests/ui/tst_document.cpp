@@ -1,0 +1,237 @@
+// The document: loading, undoable strategy edits through Overrides, re-quantizing only what changed.
+#include "artifacts.h"
+#include "document.h"
+#include "errors.h"
+#include "overridescommand.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUndoStack>
+#include <cstring>
+
+namespace {
+ql::Strategy strategy(const char *name) { return *ql::Strategy::fromName(name); }
+
+/// Bytes of every tensor except `skip` are identical between two results.
+bool othersUnchanged(const ql::QuantizeResult &a, const ql::QuantizeResult &b, int skip)
+{
+    for (std::size_t i = 0; i < a.tensors.size(); ++i) {
+        if (int(i) == skip)
+            continue;
+        const auto &t = a.tensors[i];
+        if (std::memcmp(a.bytes.data() + t.offset, b.bytes.data() + t.offset, t.size) != 0)
+            return false;
+    }
+    return true;
+}
+} // namespace
+
+class TestDocument : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void loadsCheckpointWithBaseline()
+    {
+        const auto s = Document::load(QStringLiteral(QL_TEST_DATA "/policy-small.pt"));
+        QVERIFY(s.checkpoint);
+        QVERIFY(s.result);
+        QCOMPARE(s.result, s.baseline); // no overrides: one snapshot
+        QCOMPARE(s.result->totalBytes, uint64_t(s.result->bytes.size()));
+        QVERIFY(!s.luts);
+        QVERIFY(!s.result->tensors.front().rowStats.empty());
+    }
+
+    void loadsOutputFolderReadOnly()
+    {
+        Document doc;
+        doc.setSource(Document::load(QStringLiteral(QL_TEST_DATA "/golden/policy-small")));
+        QVERIFY(!doc.isEmpty());
+        QVERIFY(!doc.canRequantize());
+        QVERIFY(!doc.checkpoint());
+        doc.setStrategy({0}, strategy("per_channel_mse"));
+        QCOMPARE(doc.undoStack()->count(), 0);
+        QVERIFY_THROWS_EXCEPTION(ql::Error, doc.loadOverrides(QStringLiteral("whatever.json")));
+    }
+
+    void outputFolderWithLutsHandsOverScales()
+    {
+        QTemporaryDir dir;
+        const auto src = Document::load(QStringLiteral(QL_TEST_DATA "/policy-small.pt"));
+        ql::writeArtifacts(*src.result, dir.path().toStdString());
+        ql::LutScales scales;
+        scales.in[0] = 0.125;
+        ql::writeLuts(dir.path().toStdString(), scales);
+        const auto s = Document::load(dir.path());
+        QVERIFY(s.luts.has_value());
+        QCOMPARE(s.luts->in[0], 0.125);
+        QCOMPARE(s.result->bytes, src.result->bytes);
+    }
+
+    void refusesHostileCheckpointWithCoreMessage()
+    {
+        try {
+            Document::load(QStringLiteral(QL_TEST_DATA "/malicious.pt"));
+            QFAIL("a checkpoint calling posix.system loaded");
+        } catch (const ql::Error &e) {
+            QCOMPARE(e.kind(), ql::ErrorKind::Input);
+            QVERIFY2(std::string(e.what()).find("posix.system") != std::string::npos, e.what());
+        }
+    }
+
+    void progressCanCancel()
+    {
+        int calls = 0;
+        try {
+            Document::load(QStringLiteral(QL_SAMPLE), {}, [&](uint64_t, uint64_t) { return ++calls < 1; });
+            QFAIL("not cancelled");
+        } catch (const ql::Error &e) {
+            QCOMPARE(e.kind(), ql::ErrorKind::Cancelled);
+        }
+        QVERIFY(calls >= 1);
+    }
+
+    void exactGlobEscapesWildcards()
+    {
+        QCOMPARE(Document::exactGlob("layers.0.mamba.A_log"), std::string("layers.0.mamba.A_log"));
+        QCOMPARE(Document::exactGlob("w[0]*?\\"), std::string("w\\[0]\\*\\?\\\\"));
+        QVERIFY(ql::globMatch(Document::exactGlob("w[0]*"), "w[0]*"));
+        QVERIFY(!ql::globMatch(Document::exactGlob("w[0]*"), "w0x"));
+    }
+
+    void withStrategyKeepsRulesMinimal()
+    {
+        ql::Overrides o;
+        o = Document::withStrategy(o, {{QStringLiteral("a.weight"), 2}}, strategy("per_channel_mse"));
+        QCOMPARE(o.rules.size(), std::size_t(1));
+        QCOMPARE(o.rules[0].match, std::string("a.weight"));
+        // Changing it again moves the rule to the end with the new strategy instead of stacking rules.
+        o = Document::withStrategy(o, {{QStringLiteral("b.weight"), 2}}, strategy("per_tensor_absmax"));
+        o = Document::withStrategy(o, {{QStringLiteral("a.weight"), 2}}, strategy("per_channel_percentile"));
+        QCOMPARE(o.rules.size(), std::size_t(2));
+        QCOMPARE(o.rules[1].match, std::string("a.weight"));
+        QCOMPARE(o.rules[1].strategy.name(), std::string("per_channel_percentile"));
+        // Back to the default: the rule goes away.
+        o = Document::withStrategy(o, {{QStringLiteral("a.weight"), 2}}, std::nullopt);
+        QCOMPARE(o.rules.size(), std::size_t(1));
+        // Unless a glob rule still matches: then an exact default rule is needed.
+        o.rules.insert(o.rules.begin(), {"*.weight", strategy("per_channel_mse")});
+        o = Document::withStrategy(o, {{QStringLiteral("a.weight"), 2}}, std::nullopt);
+        QCOMPARE(o.rules.back().match, std::string("a.weight"));
+        QCOMPARE(o.strategyFor("a.weight", 2).name(), std::string("per_channel_absmax"));
+    }
+
+    void setStrategyRequantizesOnlyThatTensorAndUndoes()
+    {
+        Document doc;
+        doc.setSource(Document::load(QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
+        const auto before = doc.result();
+        const int i = before->indexOf("trunk.0.weight");
+        QSignalSpy changed(&doc, &Document::resultChanged);
+
+        doc.setStrategy({i}, strategy("per_channel_percentile"));
+        QCOMPARE(doc.undoStack()->count(), 1);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(changed.at(0).at(0).value<QVector<int>>(), QVector<int>{i});
+        const auto after = doc.result();
+        QVERIFY(after != before);
+        QCOMPARE(after->tensors[std::size_t(i)].strategy.name(), std::string("per_channel_percentile"));
+        QVERIFY(after->tensors[std::size_t(i)].overridden);
+        QCOMPARE(doc.overrides().rules.size(), std::size_t(1));
+        QCOMPARE(doc.overrides().rules[0].match, std::string("trunk.0.weight"));
+        QVERIFY(othersUnchanged(*before, *after, i));
+        QVERIFY(std::memcmp(before->bytes.data() + before->tensors[std::size_t(i)].offset,
+                            after->bytes.data() + after->tensors[std::size_t(i)].offset,
+                            after->tensors[std::size_t(i)].size) != 0);
+        // The snapshot views held stays intact.
+        QCOMPARE(before->tensors[std::size_t(i)].strategy.name(), std::string("per_channel_absmax"));
+        QCOMPARE(doc.baseline(), before);
+
+        doc.undoStack()->undo();
+        QVERIFY(doc.overrides().empty());
+        QCOMPARE(doc.result()->bytes, before->bytes);
+        QCOMPARE(doc.result()->tensors[std::size_t(i)].strategy.name(), std::string("per_channel_absmax"));
+        doc.undoStack()->redo();
+        QCOMPARE(doc.result()->bytes, after->bytes);
+
+        // Setting the same strategy again is not an edit.
+        doc.setStrategy({i}, strategy("per_channel_percentile"));
+        QCOMPARE(doc.undoStack()->count(), 1);
+    }
+
+    void multiSelectionIsOneUndoStep()
+    {
+        Document doc;
+        doc.setSource(Document::load(QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
+        const auto r = doc.result();
+        QVector<int> all;
+        for (std::size_t i = 0; i < r->tensors.size(); ++i)
+            if (r->tensors[i].isMatrix())
+                all << int(i);
+        doc.setStrategy(all, strategy("per_tensor_mse"));
+        QCOMPARE(doc.undoStack()->count(), 1);
+        QCOMPARE(doc.overrides().rules.size(), std::size_t(all.size()));
+        for (int i : all)
+            QCOMPARE(doc.result()->tensors[std::size_t(i)].strategy.name(), std::string("per_tensor_mse"));
+        doc.undoStack()->undo();
+        QCOMPARE(doc.result()->bytes, r->bytes);
+    }
+
+    void overridesFilesLoadAndSave()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("o.json"));
+        Document doc;
+        doc.setSource(Document::load(QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
+        doc.setStrategy({doc.result()->indexOf("trunk.3.weight")}, strategy("per_channel_mse"));
+        doc.saveOverrides(file);
+        const ql::Overrides saved = ql::Overrides::load(file.toStdString());
+        QVERIFY(saved == doc.overrides());
+
+        Document other;
+        other.setSource(Document::load(QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
+        other.loadOverrides(file);
+        QCOMPARE(other.undoStack()->count(), 1);
+        QCOMPARE(other.result()->bytes, doc.result()->bytes);
+        other.undoStack()->undo();
+        QVERIFY(other.overrides().empty());
+        QVERIFY_THROWS_EXCEPTION(ql::Error, other.loadOverrides(dir.filePath(QStringLiteral("missing.json"))));
+    }
+
+    void newSourceClearsHistory()
+    {
+        Document doc;
+        QSignalSpy src(&doc, &Document::sourceChanged);
+        doc.setSource(Document::load(QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
+        doc.setStrategy({0}, strategy("per_channel_mse"));
+        QCOMPARE(doc.undoStack()->count(), 1);
+        doc.setSource(Document::load(QStringLiteral(QL_TEST_DATA "/mlp-small.pt")));
+        QCOMPARE(doc.undoStack()->count(), 0);
+        QVERIFY(doc.overrides().empty());
+        QCOMPARE(src.count(), 2);
+    }
+
+    void requantizingOneTensorIsFast()
+    {
+        // The budget for "override one tensor and refresh every view" is 50 ms; the document's share must be a
+        // small part of it. Generous bound: this runs on shared CI machines.
+        Document doc;
+        doc.setSource(Document::load(QStringLiteral(QL_SAMPLE)));
+        const auto &ts = doc.result()->tensors;
+        int largest = 0;
+        for (std::size_t i = 0; i < ts.size(); ++i)
+            if (ts[i].size > ts[std::size_t(largest)].size)
+                largest = int(i);
+        QElapsedTimer timer;
+        timer.start();
+        doc.setStrategy({largest}, strategy("per_channel_percentile"));
+        const qint64 ms = timer.elapsed();
+        qInfo("re-quantized %s (%llu values) in %lld ms", ts[std::size_t(largest)].name.c_str(),
+              static_cast<unsigned long long>(ts[std::size_t(largest)].size), ms);
+        QVERIFY2(ms < 250, qPrintable(QString::number(ms)));
+    }
+};
+
+QTEST_MAIN(TestDocument)
+#include "tst_document.moc"

@@ -1,0 +1,237 @@
+// The inspector window: background loading (progress, cancel, stale results, errors), linked selection, shortcuts,
+// strategy edits from the table, recent files and drag and drop.
+#include "guiapp.h"
+#include "layerfilterproxy.h"
+#include "layertablemodel.h"
+#include "layertablepanel.h"
+#include "mainwindow.h"
+#include "scalesview.h"
+#include "tensorview.h"
+
+#include <QLabel>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+#include <QUndoStack>
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+private:
+    static bool open(MainWindow &w, const QString &path)
+    {
+        QSignalSpy spy(&w, &MainWindow::loadFinished);
+        w.openPath(path);
+        return spy.wait(60000) && spy.at(0).at(0).toBool();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("QuantLensTest"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+    }
+
+    void opensAndFillsEveryView()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.resize(1200, 800);
+        w.show();
+        QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
+        const auto r = w.document()->result();
+        QCOMPARE(w.tablePanel()->model()->rowCount(), int(r->tensors.size()));
+        // Opening selects the matrix that needs attention most: the lowest SNR.
+        QVERIFY(w.selectedTensor() >= 0);
+        const auto worst = r->tensors[std::size_t(w.selectedTensor())].stats.snrDb();
+        for (const auto &t : r->tensors)
+            if (t.isMatrix() && t.stats.snrDb())
+                QVERIFY(*t.stats.snrDb() >= *worst);
+        QVERIFY(w.summaryText().contains(QStringLiteral("SNR mean")));
+        QVERIFY(w.summaryText().contains(QStringLiteral("4.00×")));
+        QVERIFY(w.windowTitle().contains(QStringLiteral("policy-small.pt")));
+        QVERIFY(!w.isBusy());
+    }
+
+    void selectionIsLinkedAcrossViews()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
+        const auto r = w.document()->result();
+        const int i = r->indexOf("trunk.3.weight");
+
+        // From the table (a user click moves the current row) ...
+        QTableView *view = w.tablePanel()->view();
+        const QModelIndex idx = w.tablePanel()->proxy()->mapFromSource(w.tablePanel()->model()->index(i, 0));
+        view->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        QCOMPARE(w.selectedTensor(), i);
+        QCOMPARE(w.tensorView()->tensor(), i);
+        w.showView(MainWindow::TensorDrillDown);
+        QVERIFY(w.tensorView()->analysis());
+        QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("trunk.3.weight")));
+
+        // ... and from the scales view's box plot.
+        const int j = r->indexOf("action_embed.weight");
+        w.showView(MainWindow::ScalesPlot);
+        Q_EMIT w.scalesView()->tensorActivated(j);
+        QCOMPARE(w.selectedTensor(), j);
+        QCOMPARE(w.tablePanel()->selectedTensors(), QVector<int>{j});
+        QCOMPARE(w.scalesView()->boxOf(j), w.scalesView()->boxOf(j)); // shown
+        QVERIFY(w.scalesView()->boxOf(j) >= 0);
+        QVERIFY(w.selectTensorByName(QStringLiteral("trunk.0.bias")));
+        QVERIFY(!w.selectTensorByName(QStringLiteral("no.such.tensor")));
+    }
+
+    void shortcutsSwitchViewsAndFind()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
+        QTest::keyClick(&w, Qt::Key_2, Qt::ControlModifier);
+        QCOMPARE(w.currentView(), MainWindow::TensorDrillDown);
+        QTest::keyClick(&w, Qt::Key_3, Qt::ControlModifier);
+        QCOMPARE(w.currentView(), MainWindow::ScalesPlot);
+        QTest::keyClick(&w, Qt::Key_F, Qt::ControlModifier);
+        QCOMPARE(w.currentView(), MainWindow::LayersView);
+        QTRY_VERIFY(w.tablePanel()->filterEdit()->hasFocus());
+        QTest::keyClicks(w.tablePanel()->filterEdit(), QStringLiteral("trunk"));
+        QCOMPARE(w.tablePanel()->proxy()->rowCount(), 4);
+    }
+
+    void strategyEditFromTableIsUndoable()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
+        const auto before = w.document()->result();
+        const int i = before->indexOf("trunk.3.weight");
+        auto *model = w.tablePanel()->model();
+        QVERIFY(model->setData(model->index(i, LayerTableModel::Strategy), QStringLiteral("per_channel_mse")));
+        QCOMPARE(w.document()->undoStack()->count(), 1);
+        QCOMPARE(model->index(i, LayerTableModel::Strategy).data().toString(), QStringLiteral("per_channel_mse"));
+        QVERIFY(!model->index(i, LayerTableModel::SnrDelta).data().toString().isEmpty());
+        QVERIFY(w.summaryText().contains(QStringLiteral("1 override rule")));
+        // The drill-down follows the new result.
+        w.selectTensor(i);
+        w.showView(MainWindow::TensorDrillDown);
+        QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("per_channel_mse")));
+        w.document()->undoStack()->undo();
+        QCOMPARE(model->index(i, LayerTableModel::Strategy).data().toString(), QStringLiteral("per_channel_absmax"));
+        QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("per_channel_absmax")));
+    }
+
+    void errorsAreReportedWithTheCoreMessage()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QSignalSpy spy(&w, &MainWindow::loadFinished);
+        w.openPath(QStringLiteral(QL_TEST_DATA "/malicious.pt"));
+        QVERIFY(spy.wait(60000));
+        QCOMPARE(spy.at(0).at(0).toBool(), false);
+        QVERIFY2(spy.at(0).at(1).toString().contains(QStringLiteral("posix.system")),
+                 qPrintable(spy.at(0).at(1).toString()));
+        QVERIFY(w.document()->isEmpty());
+    }
+
+    void staleLoadsAreDropped()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QSignalSpy spy(&w, &MainWindow::loadFinished);
+        w.openPath(QStringLiteral(QL_SAMPLE));
+        w.openPath(QStringLiteral(QL_TEST_DATA "/policy-small.pt"));
+        QVERIFY(spy.wait(60000));
+        QTest::qWait(300); // give the first job time to finish too: it must not replace the second
+        QCOMPARE(spy.count(), 1);
+        QVERIFY(w.document()->path().endsWith(QStringLiteral("policy-small.pt")));
+        QCOMPARE(w.document()->result()->model.modelType, std::string("policy"));
+    }
+
+    void cancelStopsTheLoad()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QSignalSpy spy(&w, &MainWindow::loadFinished);
+        w.openPath(QStringLiteral(QL_SAMPLE));
+        QVERIFY(w.isBusy());
+        w.cancelJobs();
+        QVERIFY(spy.wait(60000));
+        QCOMPARE(spy.at(0).at(0).toBool(), false);
+        QVERIFY(w.document()->isEmpty());
+        QVERIFY(!w.isBusy());
+    }
+
+    void recentFilesAndDrop()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/mlp-small.pt")));
+        QVERIFY(w.recentFiles().value(0).endsWith(QStringLiteral("mlp-small.pt")));
+
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(QStringLiteral(QL_TEST_DATA "/policy-small.pt"))});
+        QSignalSpy spy(&w, &MainWindow::loadFinished);
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&w, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&w, &drop);
+        QVERIFY(spy.wait(60000));
+        QVERIFY(w.document()->path().endsWith(QStringLiteral("policy-small.pt")));
+        const QStringList recent = w.recentFiles();
+        QVERIFY(recent.value(0).endsWith(QStringLiteral("policy-small.pt")));
+        QVERIFY(recent.value(1).endsWith(QStringLiteral("mlp-small.pt")));
+    }
+
+    void outputFolderIsReadOnlyAndSaysWhy()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/golden/policy-small")));
+        QVERIFY(!w.document()->canRequantize());
+        QVERIFY(w.summaryText().contains(QStringLiteral("output folder")));
+        auto *model = w.tablePanel()->model();
+        QVERIFY(!(model->flags(model->index(0, LayerTableModel::Strategy)) & Qt::ItemIsEditable));
+        w.showView(MainWindow::TensorDrillDown);
+        QVERIFY(w.tensorView()->analysis());
+        QVERIFY(!w.tensorView()->analysis()->hasSource);
+        QVERIFY(w.tensorView()->noteLabel()->text().contains(QStringLiteral("FP32")));
+    }
+
+    void commandLine()
+    {
+        GuiOptions o;
+        QString err;
+        QVERIFY(parseGuiOptions({QStringLiteral("quantlens"), QStringLiteral("--open"), QStringLiteral("a.pt"),
+                                 QStringLiteral("--view"), QStringLiteral("scales"), QStringLiteral("--select"),
+                                 QStringLiteral("x.weight"), QStringLiteral("--screenshot"), QStringLiteral("s.png")},
+                                &o, &err));
+        QCOMPARE(o.path, QStringLiteral("a.pt"));
+        QCOMPARE(o.view, QStringLiteral("scales"));
+        QCOMPARE(o.select, QStringLiteral("x.weight"));
+        QCOMPARE(o.screenshot, QStringLiteral("s.png"));
+        GuiOptions p;
+        QVERIFY(parseGuiOptions({QStringLiteral("quantlens"), QStringLiteral("b.pt")}, &p, &err));
+        QCOMPARE(p.path, QStringLiteral("b.pt"));
+        QVERIFY(!parseGuiOptions({QStringLiteral("quantlens"), QStringLiteral("--view"), QStringLiteral("bogus")}, &p, &err));
+        QVERIFY(err.contains(QStringLiteral("bogus")));
+        QVERIFY(!parseGuiOptions({QStringLiteral("quantlens"), QStringLiteral("a"), QStringLiteral("b")}, &p, &err));
+        qputenv("QL_SAMPLE", QL_TEST_DATA "/policy-small.pt");
+        QCOMPARE(defaultSamplePath(), QStringLiteral(QL_TEST_DATA "/policy-small.pt"));
+        qunsetenv("QL_SAMPLE");
+        QCOMPARE(defaultSamplePath(), QStringLiteral(QL_SOURCE_SAMPLE));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

@@ -1,0 +1,220 @@
+// Each of the inspector's views rendered offscreen at 1600x1000: non-trivial pixels and the expected content,
+// in-process and through the real `quantlens --screenshot` command line.
+#include "layertablemodel.h"
+#include "layertablepanel.h"
+#include "mainwindow.h"
+#include "rowtablemodel.h"
+#include "scalesview.h"
+#include "tensorview.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QImage>
+#include <QLabel>
+#include <QProcess>
+#include <QSet>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <qcustomplot.h>
+
+namespace {
+
+/// Distinct colours on a sampling grid: a blank or single-colour render has a handful.
+int distinctColours(const QImage &img)
+{
+    QSet<QRgb> colours;
+    for (int y = 0; y < img.height(); y += 3)
+        for (int x = 0; x < img.width(); x += 3)
+            colours.insert(img.pixel(x, y));
+    return int(colours.size());
+}
+
+/// Fraction of sampled pixels in a region that differ from the region's most common colour (its background).
+double inkFraction(const QImage &img, const QRect &r)
+{
+    QHash<QRgb, int> count;
+    int n = 0;
+    for (int y = r.top(); y < r.bottom(); y += 2)
+        for (int x = r.left(); x < r.right(); x += 2) {
+            ++count[img.pixel(x, y)];
+            ++n;
+        }
+    int most = 0;
+    for (int c : count)
+        most = std::max(most, c);
+    return n ? 1.0 - double(most) / n : 0.0;
+}
+
+int plotData(QCustomPlot *p)
+{
+    int n = 0;
+    for (int i = 0; i < p->plottableCount(); ++i)
+        if (auto *g = qobject_cast<QCPGraph *>(p->plottable(i)))
+            n += g->dataCount();
+        else if (auto *b = qobject_cast<QCPBars *>(p->plottable(i)))
+            n += b->dataCount();
+        else if (auto *s = qobject_cast<QCPStatisticalBox *>(p->plottable(i)))
+            n += s->dataCount();
+    return n;
+}
+
+QString guiBinary() { return QFileInfo(QStringLiteral(QL_CLI)).dir().filePath(QStringLiteral("quantlens")); }
+
+} // namespace
+
+class TestScreenshots : public QObject
+{
+    Q_OBJECT
+private:
+    QTemporaryDir m_tmp;
+
+    QImage shoot(MainWindow &w, const QString &name)
+    {
+        const QString file = m_tmp.filePath(name + QStringLiteral(".png"));
+        if (!w.saveScreenshot(file))
+            return {};
+        return QImage(file);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(m_tmp.isValid());
+    }
+
+    void inProcessViews()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.resize(1600, 1000);
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::loadFinished);
+        w.openPath(QStringLiteral(QL_SAMPLE));
+        QVERIFY(loaded.wait(60000));
+        QVERIFY(loaded.at(0).at(0).toBool());
+        const auto r = w.document()->result();
+        QVERIFY(w.selectTensorByName(QStringLiteral("layers.0.mamba.in_proj.weight")));
+        const auto &t = r->tensors[std::size_t(w.selectedTensor())];
+
+        QVERIFY(w.showView(MainWindow::LayersView));
+        const QImage table = shoot(w, QStringLiteral("table"));
+        QCOMPARE(table.size(), QSize(1600, 1000));
+        QVERIFY(distinctColours(table) > 40);
+        QTableView *tv = w.tablePanel()->view();
+        QVERIFY(tv->indexAt(QPoint(5, 5)).isValid()); // rows are on screen
+        QVERIFY(tv->rowAt(tv->viewport()->height() - 5) > 10 || tv->model()->rowCount() <= 10);
+        const QRect tableRect(tv->mapTo(&w, QPoint(0, 0)), tv->size());
+        QVERIFY(inkFraction(table, tableRect) > 0.05);
+
+        QVERIFY(w.showView(MainWindow::TensorDrillDown));
+        const QImage tensor = shoot(w, QStringLiteral("tensor"));
+        QVERIFY(distinctColours(tensor) > 40);
+        QVERIFY(tensor != table);
+        TensorView *dv = w.tensorView();
+        QVERIFY(dv->headerLabel()->text().contains(QStringLiteral("layers.0.mamba.in_proj.weight")));
+        QCOMPARE(dv->rowsModel()->rowCount(), int(t.rows));
+        QVERIFY(plotData(dv->rowPlot()) >= int(t.rows) - int(dv->analysis()->zeroRows));
+        QVERIFY(plotData(dv->histogramPlot()) > 0);
+        QVERIFY(plotData(dv->errorPlot()) > 0);
+        for (QCustomPlot *p : {dv->rowPlot(), dv->histogramPlot(), dv->errorPlot()}) {
+            const QRect rect(p->mapTo(&w, QPoint(0, 0)), p->size());
+            QVERIFY2(inkFraction(tensor, rect) > 0.02, qPrintable(p->objectName()));
+        }
+
+        QVERIFY(w.showView(MainWindow::ScalesPlot));
+        const QImage scales = shoot(w, QStringLiteral("scales"));
+        QVERIFY(distinctColours(scales) > 40);
+        ScalesView *sv = w.scalesView();
+        QCOMPARE(plotData(sv->modelPlot()), int(r->tensors.size()));
+        QVERIFY(plotData(sv->channelPlot()) == int(t.rows));
+        QVERIFY(sv->summaryLabel()->text().contains(QStringLiteral("scales in")));
+        for (QCustomPlot *p : {sv->channelPlot(), sv->histogramPlot(), sv->modelPlot()}) {
+            const QRect rect(p->mapTo(&w, QPoint(0, 0)), p->size());
+            QVERIFY(inkFraction(scales, rect) > 0.02);
+        }
+    }
+
+    void allZeroTensorExplainsItself()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.resize(1600, 1000);
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::loadFinished);
+        w.openPath(QStringLiteral(QL_TEST_DATA "/edge-cases.pt"));
+        QVERIFY(loaded.wait(60000));
+        QVERIFY(w.selectTensorByName(QStringLiteral("aux.zero.weight")));
+        w.showView(MainWindow::TensorDrillDown);
+        QVERIFY(w.tensorView()->noteLabel()->isVisible());
+        QVERIFY(w.tensorView()->noteLabel()->text().contains(QStringLiteral("undefined")));
+        QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("undefined")));
+        QVERIFY(distinctColours(shoot(w, QStringLiteral("zero"))) > 20);
+    }
+
+    void commandLineScreenshots_data()
+    {
+        QTest::addColumn<QString>("view");
+        QTest::newRow("table") << QStringLiteral("table");
+        QTest::newRow("tensor") << QStringLiteral("tensor");
+        QTest::newRow("scales") << QStringLiteral("scales");
+    }
+    void commandLineScreenshots()
+    {
+        QFETCH(QString, view);
+        const QString out = m_tmp.filePath(QStringLiteral("cli-%1.png").arg(view));
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_tmp.filePath(QStringLiteral("config")));
+        p.setProcessEnvironment(env);
+        p.start(guiBinary(), {QStringLiteral("--open"), QStringLiteral(QL_TEST_DATA "/policy-small.pt"),
+                              QStringLiteral("--view"), view, QStringLiteral("--select"), QStringLiteral("trunk.3.weight"),
+                              QStringLiteral("--screenshot"), out});
+        QVERIFY(p.waitForFinished(60000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const QImage img(out);
+        QCOMPARE(img.size(), QSize(1600, 1000));
+        QVERIFY(distinctColours(img) > 40);
+    }
+
+    void commandLineErrors_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("exitCode");
+        const QString shot = QStringLiteral("--screenshot");
+        QTest::newRow("unknown view") << QStringList{QStringLiteral("--view"), QStringLiteral("bogus"), shot,
+                                                     QStringLiteral("x.png")}
+                                      << 2;
+        QTest::newRow("unknown tensor") << QStringList{QStringLiteral("--open"),
+                                                       QStringLiteral(QL_TEST_DATA "/policy-small.pt"),
+                                                       QStringLiteral("--select"), QStringLiteral("nope"), shot,
+                                                       QStringLiteral("x.png")}
+                                        << 2;
+        QTest::newRow("unreadable input") << QStringList{QStringLiteral("--open"),
+                                                         QStringLiteral(QL_TEST_DATA "/malicious.pt"), shot,
+                                                         QStringLiteral("x.png")}
+                                          << 3;
+    }
+    void commandLineErrors()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_tmp.filePath(QStringLiteral("config")));
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(m_tmp.path());
+        p.start(guiBinary(), args);
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), exitCode);
+        QVERIFY(!QFileInfo::exists(m_tmp.filePath(QStringLiteral("x.png"))));
+    }
+};
+
+QTEST_MAIN(TestScreenshots)
+#include "tst_screenshots.moc"

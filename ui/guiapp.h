@@ -1,0 +1,24 @@
+#pragma once
+#include <QString>
+#include <QStringList>
+
+class QApplication;
+
+/// What the command line asks of the inspector.
+struct GuiOptions
+{
+    QString path;       ///< checkpoint or output folder; empty: the bundled sample
+    QString view;       ///< table|tensor|scales|luts|shards (empty: last used)
+    QString select;     ///< tensor name to select
+    QString screenshot; ///< render and exit
+};
+
+/// Parses argv (`quantlens [PATH] [--open PATH] [--view V] [--select NAME] [--screenshot FILE.png]`). On a usage error
+/// returns false with the message in *error; --help/--version print and exit like any Qt application.
+bool parseGuiOptions(const QStringList &arguments, GuiOptions *options, QString *error);
+
+/// The bundled sample: $QL_SAMPLE, then <exe dir>/../share/quantlens/sample/mamba2-small.pt, then the source tree's.
+QString defaultSamplePath();
+
+/// Runs the inspector (or renders one screenshot at 1600×1000 and exits). Returns the process exit code.
+int runQuantLens(QApplication &app, const GuiOptions &options);

@@ -1,0 +1,38 @@
+#include "plotstyle.h"
+
+#include <qcustomplot.h>
+
+void applyPalette(QCustomPlot *plot)
+{
+    const QPalette pal = plot->palette();
+    const QColor text = pal.color(QPalette::WindowText);
+    QColor grid = pal.color(QPalette::Mid);
+    grid.setAlpha(110);
+    plot->setBackground(pal.brush(QPalette::Base));
+    for (QCPAxis *axis : plot->axisRect()->axes()) {
+        axis->setBasePen(QPen(text, 1));
+        axis->setTickPen(QPen(text, 1));
+        axis->setSubTickPen(QPen(text, 1));
+        axis->setTickLabelColor(text);
+        axis->setLabelColor(text);
+        axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
+        axis->grid()->setZeroLinePen(QPen(grid, 1));
+    }
+    plot->legend->setBrush(pal.brush(QPalette::Base));
+    plot->legend->setTextColor(text);
+    plot->legend->setBorderPen(QPen(grid));
+    for (int i = 0; i < plot->plotLayout()->elementCount(); ++i)
+        if (auto *t = qobject_cast<QCPTextElement *>(plot->plotLayout()->elementAt(i)))
+            t->setTextColor(text);
+}
+
+QCPTextElement *addTitle(QCustomPlot *plot, const QString &text)
+{
+    plot->plotLayout()->insertRow(0);
+    QFont f = plot->font();
+    f.setBold(true);
+    auto *title = new QCPTextElement(plot, text, f);
+    title->setTextColor(plot->palette().color(QPalette::WindowText));
+    plot->plotLayout()->addElement(0, 0, title);
+    return title;
+}

@@ -1,0 +1,348 @@
+#include "tensorview.h"
+
+#include "bands.h"
+#include "plotstyle.h"
+#include "rowtablemodel.h"
+#include "summary.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+namespace {
+
+QString sci(double v) { return QString::number(v, 'g', 3); }
+
+QColor overlayColor() { return QColor(230, 120, 30); }
+
+void setBars(QCustomPlot *plot, const ql::Histogram &h, const QColor &color, const QString &name)
+{
+    auto *bars = new QCPBars(plot->xAxis, plot->yAxis);
+    QVector<double> keys, values;
+    for (std::size_t i = 0; i < h.counts.size(); ++i) {
+        keys << h.center(i);
+        values << double(h.counts[i]);
+    }
+    bars->setData(keys, values, true);
+    bars->setWidth(h.binWidth());
+    QColor fill = color;
+    fill.setAlpha(140);
+    bars->setBrush(fill);
+    bars->setPen(QPen(color.darker(120), 0.5));
+    bars->setName(name);
+}
+
+void setSteps(QCustomPlot *plot, const ql::Histogram &h, const QColor &color, const QString &name)
+{
+    QCPGraph *g = plot->addGraph();
+    QVector<double> keys, values;
+    for (std::size_t i = 0; i < h.counts.size(); ++i) {
+        keys << h.center(i);
+        values << double(h.counts[i]);
+    }
+    g->setData(keys, values, true);
+    g->setLineStyle(QCPGraph::lsStepCenter);
+    g->setPen(QPen(color, 2));
+    g->setName(name);
+}
+
+QCustomPlot *makePlot(QWidget *parent)
+{
+    auto *p = new QCustomPlot(parent);
+    p->setMinimumSize(260, 200);
+    p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    p->setAntialiasedElements(QCP::aePlottables);
+    return p;
+}
+
+} // namespace
+
+TensorView::TensorView(QWidget *parent)
+    : QWidget(parent)
+    , m_header(new QLabel(this))
+    , m_note(new QLabel(this))
+    , m_rowPlot(makePlot(this))
+    , m_rows(new QTableView(this))
+    , m_rowModel(new RowTableModel(this))
+    , m_rowProxy(new QSortFilterProxyModel(this))
+    , m_histPlot(makePlot(this))
+    , m_errPlot(makePlot(this))
+{
+    m_header->setTextFormat(Qt::RichText);
+    m_header->setWordWrap(true);
+    m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_note->setWordWrap(true);
+    m_note->setFrameShape(QFrame::StyledPanel);
+    m_note->setMargin(6);
+    m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_note->hide();
+
+    m_rowTitle = addTitle(m_rowPlot);
+    m_histTitle = addTitle(m_histPlot);
+    m_errTitle = addTitle(m_errPlot);
+    for (auto *p : {m_rowPlot, m_histPlot, m_errPlot})
+        applyPalette(p);
+
+    m_rowProxy->setSourceModel(m_rowModel);
+    m_rowProxy->setSortRole(RowTableModel::SortRole);
+    m_rows->setModel(m_rowProxy);
+    m_rows->setSortingEnabled(true);
+    m_rows->sortByColumn(RowTableModel::Snr, Qt::AscendingOrder);
+    m_rows->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_rows->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_rows->verticalHeader()->hide();
+    m_rows->verticalHeader()->setDefaultSectionSize(m_rows->fontMetrics().height() + 6);
+    m_rows->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_rows->setAlternatingRowColors(true);
+    connect(m_rows->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &cur) {
+                if (cur.isValid())
+                    markRow(m_rowProxy->mapToSource(cur).row());
+            });
+
+    auto *rowsLabel = new QLabel(tr("Rows, worst first (click a row to mark it in the plot):"), this);
+    auto *rowsBox = new QWidget(this);
+    auto *rowsLayout = new QVBoxLayout(rowsBox);
+    rowsLayout->setContentsMargins(0, 0, 0, 0);
+    rowsLayout->addWidget(rowsLabel);
+    rowsLayout->addWidget(m_rows, 1);
+
+    auto *top = new QSplitter(Qt::Horizontal, this);
+    top->addWidget(m_rowPlot);
+    top->addWidget(rowsBox);
+    top->setStretchFactor(0, 3);
+    top->setStretchFactor(1, 2);
+    auto *bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->addWidget(m_histPlot);
+    bottom->addWidget(m_errPlot);
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(top);
+    split->addWidget(bottom);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(m_header);
+    layout->addWidget(m_note);
+    layout->addWidget(split, 1);
+    recompute();
+}
+
+void TensorView::setResult(std::shared_ptr<const ql::QuantizeResult> result,
+                           std::shared_ptr<const ql::Checkpoint> checkpoint)
+{
+    m_result = std::move(result);
+    m_checkpoint = std::move(checkpoint);
+    if (!m_result || m_index >= int(m_result->tensors.size()))
+        m_index = -1;
+    m_dirty = true;
+    if (isVisible())
+        refresh();
+}
+
+void TensorView::setTensor(int index)
+{
+    if (index == m_index && !m_dirty)
+        return;
+    m_index = index;
+    m_dirty = true;
+    if (isVisible())
+        refresh();
+}
+
+void TensorView::refresh()
+{
+    if (m_dirty)
+        recompute();
+}
+
+void TensorView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    refresh();
+}
+
+void TensorView::recompute()
+{
+    m_dirty = false;
+    m_analysis.reset();
+    m_tracer = nullptr;
+    for (auto *p : {m_rowPlot, m_histPlot, m_errPlot}) {
+        p->clearPlottables();
+        p->clearItems();
+        p->legend->setVisible(false);
+    }
+    if (!m_result || m_index < 0 || m_index >= int(m_result->tensors.size())) {
+        m_header->setText(tr("<i>Select a tensor in the layer table (or any other view) to see how each of its rows "
+                             "was quantized.</i>"));
+        m_note->hide();
+        m_rowModel->setResults(nullptr, {});
+        m_rowTitle->setText(tr("Per-row SNR"));
+        m_histTitle->setText(tr("Weights"));
+        m_errTitle->setText(tr("Errors"));
+        for (auto *p : {m_rowPlot, m_histPlot, m_errPlot})
+            p->replot();
+        return;
+    }
+    const auto &q = m_result->tensors[std::size_t(m_index)];
+    const int8_t *codes = m_result->bytes.size() >= q.offset + q.size ? m_result->bytes.data() + q.offset : nullptr;
+    const ql::TensorData *src = m_checkpoint ? m_checkpoint->find(q.name) : nullptr;
+    constexpr int kBins = 80;
+    if (codes && src)
+        m_analysis = std::make_shared<const ql::TensorAnalysis>(ql::analyzeTensor(*src, q, codes, kBins));
+    else if (codes)
+        m_analysis = std::make_shared<const ql::TensorAnalysis>(ql::analyzeCodes(q, codes, kBins));
+    const auto &a = m_analysis;
+
+    const auto snr = q.stats.snrDb();
+    const auto band = ql::snrBand(snr);
+    QString head = tr("<b>%1</b> &nbsp;·&nbsp; %2 (%3 × %4 quantized) &nbsp;·&nbsp; %5 &nbsp;·&nbsp; SNR "
+                      "<b><span style='color:%6'>%7</span></b> %8")
+                       .arg(QString::fromStdString(q.name).toHtmlEscaped(),
+                            QString::fromStdString(ql::shapeText(q.shape)), QString::number(q.rows),
+                            QString::number(q.cols), QString::fromStdString(q.strategy.name()),
+                            bandColor(band).name(), snr ? tr("%1 dB").arg(*snr, 0, 'f', 2) : tr("undefined"),
+                            bandDescription(band));
+    head += tr("<br>signal RMS %1 &nbsp;·&nbsp; error RMS %2 &nbsp;·&nbsp; max |error| %3 &nbsp;·&nbsp; relative "
+               "error %4%")
+                .arg(sci(std::sqrt(q.stats.meanSignal())), sci(std::sqrt(q.stats.mse())), sci(q.stats.maxAbsErr))
+                .arg(q.stats.relativeErrorPct(), 0, 'f', 3);
+    if (a && a->hasSource)
+        head += tr(" &nbsp;·&nbsp; |w| max %1 &nbsp;·&nbsp; clipped weights %2 &nbsp;·&nbsp; all-zero rows %3")
+                    .arg(sci(a->absMax))
+                    .arg(a->saturated)
+                    .arg(a->zeroRows);
+    m_header->setText(head);
+
+    QStringList notes;
+    if (a && !a->note.empty())
+        notes << QString::fromStdString(a->note);
+    if (a && !a->hasSource)
+        notes << QString::fromStdString(a->unavailable);
+    if (!codes)
+        notes << tr("The INT8 bytes of this tensor are not loaded.");
+    m_note->setText(notes.join(QStringLiteral("\n\n")));
+    m_note->setVisible(!notes.isEmpty());
+
+    std::vector<float> scales(std::size_t(q.rows));
+    for (int64_t r = 0; r < q.rows; ++r)
+        scales[std::size_t(r)] = q.rowScale(r);
+    m_rowModel->setResults(a, scales);
+    plotRows(q);
+    plotHistograms();
+    if (a && a->hasSource && !a->worstRows.empty())
+        markRow(int(a->worstRows.front()));
+    for (auto *p : {m_rowPlot, m_histPlot, m_errPlot})
+        p->replot();
+}
+
+void TensorView::plotRows(const ql::QuantizedTensor &q)
+{
+    const auto &a = m_analysis;
+    QCPGraph *g = m_rowPlot->addGraph();
+    QVector<double> keys, values;
+    const QColor line = palette().color(QPalette::Highlight);
+    m_rowPlot->yAxis->setScaleType(QCPAxis::stLinear);
+    m_rowPlot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    if (a && a->hasSource) {
+        m_rowTitle->setText(tr("Per-row SNR of %1 (%2 rows)").arg(QString::fromStdString(q.name)).arg(q.rows));
+        for (std::size_t r = 0; r < a->rowSnr.size(); ++r)
+            if (!std::isnan(a->rowSnr[r])) {
+                keys << double(r);
+                values << a->rowSnr[r];
+            }
+        m_rowPlot->yAxis->setLabel(tr("SNR (dB)"));
+        // The seed's band limits, each in the colour of the band above it.
+        const std::pair<double, ql::SnrBand> limits[] = {
+            {40, ql::SnrBand::Excellent}, {30, ql::SnrBand::Good}, {20, ql::SnrBand::Acceptable}};
+        for (const auto &[y, band] : limits) {
+            auto *l = new QCPItemStraightLine(m_rowPlot);
+            l->point1->setCoords(0, y);
+            l->point2->setCoords(1, y);
+            l->setPen(QPen(bandColor(band), 1, Qt::DashLine));
+        }
+    } else {
+        m_rowTitle->setText(tr("Per-row scale of %1 (per-row SNR needs the FP32 checkpoint)")
+                                .arg(QString::fromStdString(q.name)));
+        for (int64_t r = 0; r < q.rows; ++r) {
+            keys << double(r);
+            values << double(q.rowScale(r));
+        }
+        m_rowPlot->yAxis->setScaleType(QCPAxis::stLogarithmic);
+        m_rowPlot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+        m_rowPlot->yAxis->setLabel(tr("scale (log)"));
+    }
+    g->setData(keys, values, true);
+    g->setPen(QPen(line, 1.5));
+    if (keys.size() <= 600)
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, line, 4));
+    g->setLineStyle(keys.size() == 1 ? QCPGraph::lsNone : QCPGraph::lsLine);
+    m_rowPlot->xAxis->setLabel(tr("row (output channel)"));
+    m_rowPlot->rescaleAxes();
+    const double pad = std::max(0.5, 0.02 * double(q.rows));
+    m_rowPlot->xAxis->setRange(-pad, double(std::max<int64_t>(q.rows - 1, 0)) + pad);
+    if (a && a->hasSource) {
+        auto r = m_rowPlot->yAxis->range();
+        r.lower = std::min(r.lower - 2.0, 15.0);
+        r.upper = std::max(r.upper + 2.0, 45.0);
+        m_rowPlot->yAxis->setRange(r);
+    } else if (!values.isEmpty()) {
+        auto r = m_rowPlot->yAxis->range();
+        m_rowPlot->yAxis->setRange(r.lower / 2.0, r.upper * 2.0);
+    }
+    m_tracer = new QCPItemTracer(m_rowPlot);
+    m_tracer->setGraph(g);
+    m_tracer->setStyle(QCPItemTracer::tsCircle);
+    m_tracer->setSize(11);
+    m_tracer->setPen(QPen(overlayColor(), 2));
+    m_tracer->setVisible(false);
+}
+
+void TensorView::plotHistograms()
+{
+    const auto &a = m_analysis;
+    const QColor main = palette().color(QPalette::Highlight);
+    if (!a) {
+        m_histTitle->setText(tr("Weights"));
+        m_errTitle->setText(tr("Errors"));
+        return;
+    }
+    for (auto *p : {m_histPlot, m_errPlot}) {
+        p->legend->setVisible(true);
+        p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+        p->yAxis->setLabel(tr("count"));
+    }
+    if (a->hasSource) {
+        m_histTitle->setText(tr("FP32 weights vs. dequantized values"));
+        setBars(m_histPlot, a->weights, main, tr("FP32 weights"));
+        setSteps(m_histPlot, a->dequantized, overlayColor(), tr("dequantized (code × scale)"));
+        m_histPlot->xAxis->setLabel(tr("value"));
+        m_errTitle->setText(tr("Reconstruction error w − code × scale"));
+        setBars(m_errPlot, a->errors, bandColor(ql::SnrBand::Investigate), tr("error"));
+        m_errPlot->xAxis->setLabel(tr("error"));
+    } else {
+        m_histTitle->setText(tr("INT8 codes"));
+        setBars(m_histPlot, a->codes, main, tr("codes"));
+        m_histPlot->xAxis->setLabel(tr("code"));
+        m_errTitle->setText(tr("Dequantized values (errors need the FP32 checkpoint)"));
+        setBars(m_errPlot, a->dequantized, overlayColor(), tr("code × scale"));
+        m_errPlot->xAxis->setLabel(tr("value"));
+    }
+    for (auto *p : {m_histPlot, m_errPlot}) {
+        p->rescaleAxes();
+        auto r = p->yAxis->range();
+        p->yAxis->setRange(0, r.upper * 1.08);
+    }
+}
+
+void TensorView::markRow(int row)
+{
+    if (!m_tracer)
+        return;
+    m_tracer->setGraphKey(row);
+    m_tracer->setVisible(true);
+    m_rowPlot->replot();
+}

@@ -1,0 +1,68 @@
+#pragma once
+#include "analysis.h"
+#include "checkpoint.h"
+
+#include <QWidget>
+#include <memory>
+
+class QCPItemTracer;
+class QCPTextElement;
+class QCustomPlot;
+class QLabel;
+class QSortFilterProxyModel;
+class QTableView;
+class RowTableModel;
+
+/// Drill-down into one tensor: per-row SNR, worst rows with their scale-setting weights, weight and error histograms.
+class TensorView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit TensorView(QWidget *parent = nullptr);
+
+    /// The result to show and the checkpoint it came from (null for an output folder: codes-only analysis).
+    void setResult(std::shared_ptr<const ql::QuantizeResult> result, std::shared_ptr<const ql::Checkpoint> checkpoint);
+    /// Index into result->tensors; -1 shows nothing.
+    void setTensor(int index);
+    int tensor() const { return m_index; }
+    /// The analysis on screen (null when none); computed lazily while the view is hidden.
+    std::shared_ptr<const ql::TensorAnalysis> analysis() const { return m_analysis; }
+    /// Computes now if a change is pending (e.g. before a screenshot of a hidden view).
+    void refresh();
+
+    QLabel *headerLabel() const { return m_header; }
+    QLabel *noteLabel() const { return m_note; }
+    QTableView *rowsView() const { return m_rows; }
+    RowTableModel *rowsModel() const { return m_rowModel; }
+    QCustomPlot *rowPlot() const { return m_rowPlot; }
+    QCustomPlot *histogramPlot() const { return m_histPlot; }
+    QCustomPlot *errorPlot() const { return m_errPlot; }
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    void recompute();
+    void plotRows(const ql::QuantizedTensor &q);
+    void plotHistograms();
+    void markRow(int row);
+
+    std::shared_ptr<const ql::QuantizeResult> m_result;
+    std::shared_ptr<const ql::Checkpoint> m_checkpoint;
+    std::shared_ptr<const ql::TensorAnalysis> m_analysis;
+    int m_index = -1;
+    bool m_dirty = false;
+
+    QLabel *m_header;
+    QLabel *m_note;
+    QCustomPlot *m_rowPlot;
+    QCPTextElement *m_rowTitle;
+    QCPItemTracer *m_tracer = nullptr;
+    QTableView *m_rows;
+    RowTableModel *m_rowModel;
+    QSortFilterProxyModel *m_rowProxy;
+    QCustomPlot *m_histPlot;
+    QCPTextElement *m_histTitle;
+    QCustomPlot *m_errPlot;
+    QCPTextElement *m_errTitle;
+};
