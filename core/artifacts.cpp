@@ -7,6 +7,7 @@
 #include <exception>
 #include <mutex>
 #include <openssl/evp.h>
+#include <vector>
 #include <thread>
 
 namespace ql {
@@ -112,10 +113,17 @@ void writeArtifacts(const QuantizeResult &r, const std::filesystem::path &dir)
 QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &options,
                                    const std::filesystem::path &dir)
 {
+    // The folders this run creates (the output folder and any missing parents), innermost first: a failed run
+    // takes them away again, so it leaves the file system as it found it.
+    std::vector<std::filesystem::path> created;
     std::error_code ec;
-    const bool existed = std::filesystem::exists(dir, ec);
-    ensureDirectory(dir);
+    for (auto p = dir; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
+        created.push_back(p);
+        if (p == p.parent_path())
+            break;
+    }
     try {
+        ensureDirectory(dir);
         AtomicFile bin(dir / "weights_int8.bin"), man(dir / "manifest.json");
         FileSink sink(bin);
         QuantizeResult r = quantize(ck, options, &sink);
@@ -128,8 +136,8 @@ QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &
         man.commit();
         return r;
     } catch (...) {
-        if (!existed) // a folder this run created and filled with nothing goes too
-            std::filesystem::remove(dir, ec);
+        for (const auto &p : created) // remove() only takes empty folders: nothing else can be lost
+            std::filesystem::remove(p, ec);
         throw;
     }
 }
