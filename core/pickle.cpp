@@ -464,6 +464,10 @@ const PyObject *Unpickler::call(const PyObject *callable, const PyObject *args)
     if (n == "torch._tensor._rebuild_from_type_v2") {
         if (a.size() < 3 || !a[2] || a[2]->type != PyObject::Type::Tuple)
             fail(n + " expects (func, type, args, state)");
+        // torch wraps a rebuild function once; a chain of wrappers would recurse once per level (10^5 levels
+        // overflowed the stack of a Debug build).
+        if (a[0] && a[0]->type == PyObject::Type::Global && a[0]->text == n)
+            fail(n + " wrapping itself");
         return call(a[0], a[2]);
     }
     if (n == "_codecs.encode") {

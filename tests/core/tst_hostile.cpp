@@ -194,6 +194,7 @@ private Q_SLOTS:
         QTest::newRow("lists") << "lists" << "nested deeper than 64 levels";
         QTest::newRow("tuples") << "tuples" << "objects from";
         QTest::newRow("marks") << "marks" << "MARKs nested deeper than 65536";
+        QTest::newRow("rebuild-chain") << "rebuild-chain" << "_rebuild_from_type_v2 wrapping itself";
         QTest::newRow("safetensors-metadata") << "safetensors-metadata" << "JSON nested deeper than 256 levels";
         QTest::newRow("safetensors-header") << "safetensors-header" << "JSON nested deeper than 256 levels";
     }
@@ -209,7 +210,14 @@ private Q_SLOTS:
                                                 std::string(kDeep - 1, 'a') + "u.");
         else if (name == "tuples") // NONE, TUPLE1 x N: one byte per object
             bytes = storedZip("d/data.pkl", head + binunicode("config") + "N" + std::string(kDeep, '\x85') + "u.");
-        else if (name == "marks")
+        else if (name == "rebuild-chain") { // _rebuild_from_type_v2(_rebuild_from_type_v2(... x 200000 ...)) via TUPLE3
+            using namespace std::string_literals; // the pickle holds NUL bytes
+            std::string p = "\x80\x02ctorch._tensor\n_rebuild_from_type_v2\nq\x00cbuiltins\nobject\nq\x01h\x00"s;
+            for (int i = 0; i < 200000; ++i)
+                p += std::string("h\x00h\x01", 4);
+            p += "ccollections\nOrderedDict\nh\x01)\x87" + std::string(200000, '\x87') + "R.";
+            bytes = storedZip("d/data.pkl", p);
+        } else if (name == "marks")
             bytes = storedZip("d/data.pkl", "\x80\x02" + std::string(kDeep, '(') + std::string(kDeep, 't') + ".");
         else {
             const std::string deep = std::string(kDeep, '[') + std::string(kDeep, ']');
