@@ -267,7 +267,7 @@ void LutCurve::recompute()
         label->position->setTypeX(QCPItemPosition::ptPlotCoords);
         label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
         // Inside the unsaturated side, so that it is not cut off at the plot's edge.
-        label->position->setCoords(edge.x, edge.aboveSaturates ? 0.30 : 0.04);
+        label->position->setCoords(edge.x, edge.aboveSaturates ? 0.62 : 0.04);
         label->setPositionAlignment((edge.aboveSaturates ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignTop);
         label->setPadding(QMargins(4, 1, 4, 1));
         label->setColor(kSaturatedColor);

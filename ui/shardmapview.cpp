@@ -6,6 +6,7 @@
 
 #include <QFontDatabase>
 #include <QHelpEvent>
+#include <QKeyEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QScrollBar>
@@ -289,6 +290,20 @@ void ShardMapView::wheelEvent(QWheelEvent *event)
         zoomAround(m_layout.zoom() + steps, event->position().toPoint());
     }
     event->accept();
+}
+
+void ShardMapView::keyPressEvent(QKeyEvent *event)
+{
+    if (event->matches(QKeySequence::ZoomIn))
+        zoomIn();
+    else if (event->matches(QKeySequence::ZoomOut))
+        zoomOut();
+    else if (event->matches(QKeySequence::MoveToStartOfDocument))
+        verticalScrollBar()->setValue(0);
+    else if (event->matches(QKeySequence::MoveToEndOfDocument))
+        verticalScrollBar()->setValue(verticalScrollBar()->maximum());
+    else
+        QAbstractScrollArea::keyPressEvent(event);
 }
 
 void ShardMapView::mousePressEvent(QMouseEvent *event)

@@ -46,6 +46,24 @@ int distinctColors(const QImage &img)
     return int(seen.size());
 }
 
+QPalette darkPalette()
+{
+    // What a dark desktop theme hands the widgets: the views must stay readable with it.
+    QPalette p;
+    p.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+    p.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+    p.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+    p.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x26));
+    p.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
+    p.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+    p.setColor(QPalette::ButtonText, QColor(0xe0, 0xe0, 0xe0));
+    p.setColor(QPalette::Highlight, QColor(0x3d, 0x8e, 0xe0));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::Mid, QColor(0x55, 0x55, 0x55));
+    p.setColor(QPalette::PlaceholderText, QColor(0x88, 0x88, 0x88));
+    return p;
+}
+
 const char *const kNames[] = {"silu", "softplus", "rsqrt", "exp_neg"};
 
 } // namespace
@@ -254,8 +272,17 @@ private Q_SLOTS:
             const QImage p = plot(name)->grab().toImage();
             QVERIFY2(distinctColors(p) > 10, name);
         }
-        const QByteArray dir = qgetenv("QL_SCREENSHOT_DIR");
-        QVERIFY(img.save((dir.isEmpty() ? QDir::tempPath() : QString::fromLocal8Bit(dir)) + QStringLiteral("/luts-view.png")));
+        QTemporaryDir scratch;
+        const QByteArray env = qgetenv("QL_SCREENSHOT_DIR");
+        const QString dir = env.isEmpty() ? scratch.path() : QString::fromLocal8Bit(env);
+        QVERIFY(img.save(dir + QStringLiteral("/luts-view.png")));
+        // With a dark palette the plots take the palette's base colour instead of staying white.
+        m_view->setPalette(darkPalette());
+        const QImage dark = m_view->grab().toImage();
+        QVERIFY(distinctColors(dark) > 20);
+        const QImage darkPlot = plot("silu")->grab().toImage();
+        QCOMPARE(QColor(darkPlot.pixel(2, 2)).name(), darkPalette().color(QPalette::Base).name());
+        QVERIFY(dark.save(dir + QStringLiteral("/luts-view-dark.png")));
     }
 };
 

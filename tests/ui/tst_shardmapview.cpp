@@ -16,6 +16,7 @@
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
 #include <QToolTip>
@@ -80,10 +81,22 @@ std::shared_ptr<const ql::QuantizeResult> syntheticWorldModel()
     return std::make_shared<const ql::QuantizeResult>(ql::quantize(s.ck, {}));
 }
 
-QString screenshotDir()
+QPalette darkPalette()
 {
-    const QByteArray env = qgetenv("QL_SCREENSHOT_DIR");
-    return env.isEmpty() ? QDir::tempPath() : QString::fromLocal8Bit(env);
+    // What a dark desktop theme hands the widgets: the views must stay readable with it.
+    QPalette p;
+    p.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+    p.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+    p.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+    p.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x26));
+    p.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
+    p.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+    p.setColor(QPalette::ButtonText, QColor(0xe0, 0xe0, 0xe0));
+    p.setColor(QPalette::Highlight, QColor(0x3d, 0x8e, 0xe0));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::Mid, QColor(0x55, 0x55, 0x55));
+    p.setColor(QPalette::PlaceholderText, QColor(0x88, 0x88, 0x88));
+    return p;
 }
 
 /// Number of distinct colours: a blank or single-colour widget has one or two.
@@ -410,7 +423,9 @@ private Q_SLOTS:
     void screenshots()
     {
         // At 1600x1000 as a person would look at them; QL_SCREENSHOT_DIR keeps them.
-        const QString dir = screenshotDir();
+        QTemporaryDir scratch;
+        const QByteArray env = qgetenv("QL_SCREENSHOT_DIR");
+        const QString dir = env.isEmpty() ? scratch.path() : QString::fromLocal8Bit(env);
         struct Shot
         {
             const char *name;
@@ -418,14 +433,21 @@ private Q_SLOTS:
             int zoomFromDetail; // -1: whole file
             int select;
             bool atBoundary;
+            uint64_t goTo = 0; // when not at the boundary: go here first
         };
         const int mid = int(m_world->tensors.size()) / 2;
+        // Where a Mamba layer starts, several small tensors sit side by side.
+        const int aLog = m_world->indexOf("layers.4.mamba.A_log");
+        const int convBias = m_world->indexOf("layers.4.mamba.conv1d.bias");
+        QVERIFY(aLog >= 0 && convBias >= 0);
+        const uint64_t layerStart = m_world->tensors[std::size_t(aLog)].offset;
         const Shot shots[] = {
             {"shardmap-sample-whole", nullptr, -1, -1, false},
             {"shardmap-world-whole", m_world, -1, mid, false},
             {"shardmap-world-boundary-bytes", m_world, 3, -1, true},
             {"shardmap-world-boundary-hex", m_world, 1, -1, true},
             {"shardmap-world-detail", m_world, 0, -1, true},
+            {"shardmap-world-layer-hex", m_world, 1, convBias, false, layerStart - 700},
         };
         const auto ck = ql::loadCheckpoint(QL_SAMPLE);
         const auto sample = std::make_shared<const ql::QuantizeResult>(ql::quantize(ck, {}));
@@ -439,6 +461,10 @@ private Q_SLOTS:
                 m_panel->findChild<QLineEdit *>(QStringLiteral("goToOffset"))->setText(QString::number(s.result->shards[1].offset - 40));
                 m_panel->goToTypedOffset();
             }
+            if (s.goTo > 0) {
+                m_panel->findChild<QLineEdit *>(QStringLiteral("goToOffset"))->setText(QStringLiteral("0x%1").arg(s.goTo, 0, 16));
+                m_panel->goToTypedOffset();
+            }
             if (s.select >= 0)
                 m_panel->setSelectedTensor(s.select);
             const QImage img = m_panel->grab().toImage();
@@ -446,6 +472,12 @@ private Q_SLOTS:
             QVERIFY2(distinctColors(img) > 20, s.name);
             QVERIFY(img.save(dir + QLatin1Char('/') + QLatin1String(s.name) + QLatin1String(".png")));
         }
+        // The last view again with a dark palette: the gutter, marks and outlines follow it.
+        m_panel->setPalette(darkPalette());
+        const QImage dark = m_panel->grab().toImage();
+        QVERIFY(distinctColors(dark) > 20);
+        QCOMPARE(QColor(dark.pixel(view()->mapTo(m_panel.get(), QPoint(2, 2)))).name(), darkPalette().color(QPalette::Window).name());
+        QVERIFY(dark.save(dir + QStringLiteral("/shardmap-world-layer-hex-dark.png")));
     }
 
     void repaintTime()
