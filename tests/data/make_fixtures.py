@@ -380,7 +380,8 @@ def expected_outputs(peer, ckpt_path, out_dir):
                                   "min_snr_db": min(finite) if finite else 0,
                                   "max_snr_db": max(finite) if finite else 0}}
     manifest.update(config_of(ckpt))
-    (Path(out_dir) / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    # numpy scalars (np.int64 context_len, np.float32 values) are written as the plain numbers they hold.
+    (Path(out_dir) / "manifest.json").write_text(json.dumps(manifest, indent=2, default=lambda o: o.item()) + "\n")
     return manifest
 
 
