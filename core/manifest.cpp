@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace ql {
 
@@ -85,6 +86,40 @@ Json buildManifest(const QuantizeResult &r)
 }
 
 namespace {
+/// The seed's manifests come from Python's json, which writes -Infinity for the SNR of an all-zero tensor (and
+/// could write Infinity / NaN): not JSON. Outside string literals those tokens become null, which is what
+/// QuantLens writes for an undefined SNR, so seed output folders can be inspected too.
+std::string pythonConstantsToNull(std::string text)
+{
+    std::string out;
+    out.reserve(text.size());
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            out.push_back(c);
+            if (c == '\\' && i + 1 < text.size())
+                out.push_back(text[++i]);
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        if (c == '"')
+            inString = true;
+        bool replaced = false;
+        for (const std::string_view token : {"-Infinity", "Infinity", "NaN"})
+            if (text.compare(i, token.size(), token) == 0) {
+                out += "null";
+                i += token.size() - 1;
+                replaced = true;
+                break;
+            }
+        if (!replaced)
+            out.push_back(c);
+    }
+    return out;
+}
+
 std::string readAll(const std::filesystem::path &p)
 {
     std::ifstream in(p, std::ios::binary);
@@ -102,7 +137,7 @@ QuantizeResult loadArtifacts(const std::filesystem::path &dir)
     const std::string file = mpath.string();
     Json m;
     try {
-        const std::string text = readAll(mpath);
+        const std::string text = pythonConstantsToNull(readAll(mpath));
         checkJsonDepth(text, file);
         m = Json::parse(text);
     } catch (const Error &) {

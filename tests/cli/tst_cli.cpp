@@ -395,6 +395,12 @@ private Q_SLOTS:
             }
         QVERIFY(zeroSeen);
         QCOMPARE(fromCk["skipped_tensors"][0]["name"].get<std::string>(), std::string("aux.scalar"));
+        // The seed's own output folder (its manifest holds -Infinity) inspects to the same figures.
+        const Run seedRun = cli({"inspect", q(kData / "golden/edge-cases"), "--json"});
+        QVERIFY2(seedRun.code == 0, qPrintable(describe(seedRun)));
+        const OJson fromSeed = OJson::parse(seedRun.out.toStdString());
+        QCOMPARE(fromSeed["undefined_snr_weights"].get<int>(), 1);
+        QVERIFY(close(fromSeed["mean_snr_db"], fromCk["mean_snr_db"], 0, 1e-3));
         // mixed dtypes report their original dtype.
         const OJson mixed = OJson::parse(cli({"inspect", q(kData / "mixed-dtypes.pt"), "--json"}).out.toStdString());
         std::map<std::string, std::string> dtypes;

@@ -169,6 +169,32 @@ private Q_SLOTS:
         QVERIFY(std::fabs(seed.summary().meanSnr - 46.32698558270931) < 1e-9);
     }
 
+    /// Regression: a seed output folder whose manifest holds Python's -Infinity (an all-zero tensor) could not
+    /// be inspected ("not valid JSON"); those tokens now read as undefined SNRs, strings are left alone.
+    void loadSeedManifestWithInfinity()
+    {
+        const ql::QuantizeResult seed = ql::loadArtifacts(kData / "golden/edge-cases");
+        QVERIFY(!seed.find("aux.zero.weight")->stats.snrDb());
+        QVERIFY(!seed.find("aux.zero_bias")->stats.snrDb());
+        const auto s = seed.summary();
+        QCOMPARE(s.numMatrices, 38);
+        QCOMPARE(s.numUndefined, 1);
+        QVERIFY(std::fabs(s.maxSnr - 135.2793048479406) < 1e-6);
+        // The same numbers as our own output for that checkpoint.
+        const ql::QuantizeResult ours = ql::quantize(ql::loadCheckpoint(kData / "edge-cases.pt"), {});
+        QVERIFY(std::fabs(s.meanSnr - ours.summary().meanSnr) < 1e-3);
+
+        QTemporaryDir tmp;
+        const fs::path dir = tmp.path().toStdString();
+        fs::copy(kData / "golden/policy-small", dir, fs::copy_options::recursive);
+        std::string text = readFile(dir / "manifest.json");
+        const std::string from = "\"model_type\": \"policy_mlp\"";
+        text.replace(text.find(from), from.size(), "\"model_type\": \"NaN -Infinity \\\" Infinity\"");
+        writeFile(dir / "manifest.json", text);
+        const ql::QuantizeResult odd = ql::loadArtifacts(dir);
+        QCOMPARE(odd.encodingConfig["model_type"].get<std::string>(), std::string("NaN -Infinity \" Infinity"));
+    }
+
     void loadArtifactsErrors()
     {
         QTemporaryDir tmp;
