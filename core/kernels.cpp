@@ -132,6 +132,13 @@ void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st)
     st.maxAbsErr = std::max(st.maxAbsErr, tail.maxAbsErr);
     st.count += i + tail.count;
 }
+
+double noise(const float *w, int64_t n, float scale)
+{
+    ErrorStats st;
+    quantize(w, n, scale, nullptr, st);
+    return st.noise;
+}
 } // namespace generic
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -178,7 +185,9 @@ QL_AVX2_INLINE void zero(Acc &a)
     a.mx = _mm256_setzero_ps();
 }
 
-/// One vector of 8: returns the rounded, clamped quotients (integral floats) and accumulates the statistics.
+/// One vector of 8: returns the rounded, clamped quotients (integral floats) and accumulates the statistics
+/// (only the noise unless Full; the noise sums are the same either way).
+template <bool Full = true>
 QL_AVX2_INLINE __m256 step(__m256 x, __m256 vs, Acc &a)
 {
     const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
@@ -188,13 +197,15 @@ QL_AVX2_INLINE __m256 step(__m256 x, __m256 vs, Acc &a)
     __m256 rec = _mm256_mul_ps(r, vs);
     __asm__("" : "+x"(rec));
     const __m256 e = _mm256_sub_ps(x, rec);
-    a.mx = _mm256_max_ps(a.mx, _mm256_and_ps(e, absMask));
-    const __m256d xl = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
-    const __m256d xh = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+    if constexpr (Full) {
+        a.mx = _mm256_max_ps(a.mx, _mm256_and_ps(e, absMask));
+        const __m256d xl = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
+        const __m256d xh = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+        a.sig0 = _mm256_fmadd_pd(xl, xl, a.sig0);
+        a.sig1 = _mm256_fmadd_pd(xh, xh, a.sig1);
+    }
     const __m256d el = _mm256_cvtps_pd(_mm256_castps256_ps128(e));
     const __m256d eh = _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1));
-    a.sig0 = _mm256_fmadd_pd(xl, xl, a.sig0);
-    a.sig1 = _mm256_fmadd_pd(xh, xh, a.sig1);
     a.noi0 = _mm256_fmadd_pd(el, el, a.noi0);
     a.noi1 = _mm256_fmadd_pd(eh, eh, a.noi1);
     return r;
@@ -215,7 +226,7 @@ QL_AVX2_INLINE double hsum(__m256d v)
     return (d[0] + d[1]) + (d[2] + d[3]);
 }
 
-template <bool Store>
+template <bool Store, bool Full = true>
 QL_AVX2 void quantizeT(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st)
 {
     const __m256 vs = _mm256_set1_ps(scale);
@@ -224,10 +235,10 @@ QL_AVX2 void quantizeT(const float *w, int64_t n, float scale, int8_t *q, ErrorS
     zero(a1);
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        const __m256 r0 = step(_mm256_loadu_ps(w + i), vs, a0);
-        const __m256 r1 = step(_mm256_loadu_ps(w + i + 8), vs, a1);
-        const __m256 r2 = step(_mm256_loadu_ps(w + i + 16), vs, a0);
-        const __m256 r3 = step(_mm256_loadu_ps(w + i + 24), vs, a1);
+        const __m256 r0 = step<Full>(_mm256_loadu_ps(w + i), vs, a0);
+        const __m256 r1 = step<Full>(_mm256_loadu_ps(w + i + 8), vs, a1);
+        const __m256 r2 = step<Full>(_mm256_loadu_ps(w + i + 16), vs, a0);
+        const __m256 r3 = step<Full>(_mm256_loadu_ps(w + i + 24), vs, a1);
         if constexpr (Store) {
             // packs work within 128-bit lanes: the bytes come out as 4-byte groups 0,2,4,6,1,3,5,7; put them back.
             const __m256i p01 = _mm256_packs_epi32(_mm256_cvttps_epi32(r0), _mm256_cvttps_epi32(r1));
@@ -238,12 +249,12 @@ QL_AVX2 void quantizeT(const float *w, int64_t n, float scale, int8_t *q, ErrorS
         }
     }
     for (; i + 8 <= n; i += 8) {
-        const __m256 r = step(_mm256_loadu_ps(w + i), vs, a0);
+        const __m256 r = step<Full>(_mm256_loadu_ps(w + i), vs, a0);
         if constexpr (Store)
             _mm_storel_epi64(reinterpret_cast<__m128i *>(q + i), pack8(r));
     }
     if (i < n) {
-        const __m256 r = step(_mm256_maskload_ps(w + i, laneMask(n - i)), vs, a1);
+        const __m256 r = step<Full>(_mm256_maskload_ps(w + i, laneMask(n - i)), vs, a1);
         if constexpr (Store) {
             alignas(8) int8_t t[8];
             _mm_storel_epi64(reinterpret_cast<__m128i *>(t), pack8(r));
@@ -294,6 +305,13 @@ void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st)
     else
         quantizeT<false>(w, n, scale, q, st);
 }
+
+double noise(const float *w, int64_t n, float scale)
+{
+    ErrorStats st;
+    quantizeT<false, false>(w, n, scale, nullptr, st);
+    return st.noise;
+}
 } // namespace avx2
 
 bool hasAvx2()
@@ -307,6 +325,7 @@ bool hasAvx2()
 namespace avx2 {
 AbsMax absMax(const float *w, int64_t n) { return generic::absMax(w, n); }
 void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st) { generic::quantize(w, n, scale, q, st); }
+double noise(const float *w, int64_t n, float scale) { return generic::noise(w, n, scale); }
 } // namespace avx2
 
 bool hasAvx2() { return false; }
@@ -321,6 +340,11 @@ void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st)
         avx2::quantize(w, n, scale, q, st);
     else
         generic::quantize(w, n, scale, q, st);
+}
+
+double noise(const float *w, int64_t n, float scale)
+{
+    return hasAvx2() ? avx2::noise(w, n, scale) : generic::noise(w, n, scale);
 }
 
 int64_t firstNonFinite(const float *w, int64_t n)

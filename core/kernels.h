@@ -36,12 +36,14 @@ void quantize(const double *w, int64_t n, double scale, float storedScale, int8_
 namespace generic {
 AbsMax absMax(const float *w, int64_t n);
 void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st);
+double noise(const float *w, int64_t n, float scale);
 } // namespace generic
 
 /// Explicit AVX2 intrinsics, 32 elements per step, masked loads for the tail. Only call when hasAvx2().
 namespace avx2 {
 AbsMax absMax(const float *w, int64_t n);
 void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st);
+double noise(const float *w, int64_t n, float scale);
 } // namespace avx2
 
 /// Whether this CPU (and build) can run the avx2:: kernels (AVX2 and FMA).
@@ -51,6 +53,9 @@ bool hasAvx2();
 AbsMax absMax(const float *w, int64_t n);
 /// q = clip(round_half_even(w / scale), -128, 127); adds the reconstruction error to st. q may be null (MSE search).
 void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st);
+
+/// Only the sum of squared reconstruction errors (the MSE clip search): bit-identical to quantize()'s noise.
+double noise(const float *w, int64_t n, float scale);
 
 /// Index of the first NaN/Inf in w, or -1.
 int64_t firstNonFinite(const float *w, int64_t n);

@@ -69,11 +69,7 @@ float searchMseClip(const float *w, int64_t n, float absmax, const std::function
 {
     if (absmax <= 0.0f || n <= 0)
         return absmax;
-    auto noiseAt = [&](float c) {
-        ErrorStats st;
-        kernels::quantize(w, n, scaleOf(c), nullptr, st);
-        return st.noise;
-    };
+    auto noiseAt = [&](float c) { return kernels::noise(w, n, scaleOf(c)); };
     float best = absmax;
     double bestNoise = noiseAt(absmax);
     // Coarse grid down to 30% of absmax, then a fine one around the best; strict '<' keeps absmax on ties.
@@ -103,6 +99,11 @@ float searchMseClip(const float *w, int64_t n, float absmax, const std::function
 }
 
 namespace {
+
+/// Rows per block of work: quantize() hands out one job per block and sums a tensor's statistics per block, then
+/// across blocks in order; quantizeTensor() groups the same way, so both report the same numbers to the last digit.
+constexpr int64_t kBlockElements = 1 << 18;
+int64_t rowsPerBlock(int64_t cols) { return std::max<int64_t>(1, kBlockElements / std::max<int64_t>(cols, 1)); }
 
 std::string indexText(const std::vector<int64_t> &shape, int64_t flat)
 {
@@ -261,19 +262,58 @@ QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *o
     }
     if (s.layout == ScaleLayout::PerTensor)
         prepareTensorScale(t, q, file);
-    if (rowStats)
-        q.rowStats.assign(static_cast<std::size_t>(q.rows), {});
-    std::vector<float> scratch;
-    // Sum the statistics per block of rows, then across blocks, grouped exactly as quantize() groups its jobs
-    // (kJobElements there), so a re-quantized tensor reports the same numbers, to the last digit, as a fresh run.
-    constexpr int64_t kJobElements = 1 << 18;
-    const int64_t block = std::max<int64_t>(1, kJobElements / std::max<int64_t>(q.cols, 1));
+    // Rows are spread over threads in small chunks (the percentile and MSE searches make a 1676x384 tensor cost
+    // milliseconds: this is the GUI's interactive path); per-row statistics are then merged serially, row by row within
+    // each block of rowsPerBlock() rows and block by block, exactly as a serial run and quantize() merge them.
+    q.rowStats.assign(static_cast<std::size_t>(q.rows), {});
+    const int64_t n = q.rows * q.cols;
+    const int64_t chunk = std::max<int64_t>(1, (int64_t(1) << 14) / std::max<int64_t>(q.cols, 1));
+    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+    const unsigned nthreads =
+        n >= (int64_t(1) << 16) ? std::min<unsigned>(hw, unsigned(std::min<int64_t>((q.rows + chunk - 1) / chunk, 64)))
+                                : 1;
+    std::atomic<int64_t> nextRow{0};
+    std::mutex errorMutex;
+    int64_t errorRow = q.rows;
+    std::exception_ptr error;
+    auto work = [&] {
+        std::vector<float> scratch;
+        ErrorStats unused;
+        for (;;) {
+            const int64_t r0 = nextRow.fetch_add(chunk);
+            if (r0 >= q.rows)
+                return;
+            const int64_t r1 = std::min(q.rows, r0 + chunk);
+            try {
+                quantizeRows(t, q, r0, r1, out + r0 * q.cols, scratch, unused, true, file);
+            } catch (...) { // report the first bad row in row order, as a serial run would
+                std::lock_guard lock(errorMutex);
+                if (r0 < errorRow) {
+                    errorRow = r0;
+                    error = std::current_exception();
+                }
+                nextRow = q.rows;
+                return;
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < nthreads; ++i)
+        pool.emplace_back(work);
+    work();
+    for (auto &th : pool)
+        th.join();
+    if (error)
+        std::rethrow_exception(error);
+    const int64_t block = rowsPerBlock(q.cols);
     for (int64_t r0 = 0; r0 < q.rows; r0 += block) {
-        const int64_t r1 = std::min(q.rows, r0 + block);
         ErrorStats part;
-        quantizeRows(t, q, r0, r1, out + r0 * q.cols, scratch, part, rowStats, file);
+        for (int64_t r = r0; r < std::min(q.rows, r0 + block); ++r)
+            part.merge(q.rowStats[static_cast<std::size_t>(r)]);
         q.stats.merge(part);
     }
+    if (!rowStats)
+        q.rowStats.clear();
     if (s.layout == ScaleLayout::PerChannel)
         q.absmax = tensorAbsMaxFromRows(q);
     return q;
@@ -350,7 +390,6 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
         int64_t r0, r1;
     };
     std::vector<Job> jobs;
-    constexpr int64_t kJobElements = 1 << 18;
     for (std::size_t i = 0; i < res.tensors.size(); ++i) {
         auto &q = res.tensors[i];
         const TensorData &t = *sources[i];
@@ -366,7 +405,7 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
         }
         if (q.strategy.layout == ScaleLayout::PerTensor)
             prepareTensorScale(t, q, file);
-        const int64_t rowsPerJob = std::max<int64_t>(1, kJobElements / std::max<int64_t>(q.cols, 1));
+        const int64_t rowsPerJob = rowsPerBlock(q.cols);
         for (int64_t r = 0; r < q.rows; r += rowsPerJob)
             jobs.push_back({i, r, std::min(q.rows, r + rowsPerJob)});
     }
