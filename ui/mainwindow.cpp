@@ -5,7 +5,9 @@
 #include "errors.h"
 #include "layertablemodel.h"
 #include "layertablepanel.h"
+#include "lutview.h"
 #include "scalesview.h"
+#include "shardmappanel.h"
 #include "summary.h"
 #include "tensorview.h"
 
@@ -100,6 +102,8 @@ MainWindow::MainWindow(QWidget *parent)
     , m_table(new LayerTablePanel(this))
     , m_tensor(new TensorView(this))
     , m_scales(new ScalesView(this))
+    , m_luts(new LutView(this))
+    , m_shards(new ShardMapPanel(this))
     , m_summary(new QLabel(this))
     , m_progress(new QProgressBar(this))
     , m_cancel(new QToolButton(this))
@@ -146,14 +150,19 @@ void MainWindow::createViews()
     m_views[LayersView] = m_table;
     m_views[TensorDrillDown] = m_tensor;
     m_views[ScalesPlot] = m_scales;
+    m_views[LutsView] = m_luts;
+    m_views[ShardsView] = m_shards;
     m_tabs->addTab(m_table, tr("&Layers"));
     m_tabs->addTab(m_tensor, tr("&Tensor"));
     m_tabs->addTab(m_scales, tr("&Scales"));
+    m_tabs->addTab(m_luts, tr("L&UTs"));
+    m_tabs->addTab(m_shards, tr("S&hards"));
     m_tabs->setDocumentMode(true);
     setCentralWidget(m_tabs);
 
     connect(m_table, &LayerTablePanel::tensorActivated, this, &MainWindow::selectTensor);
     connect(m_scales, &ScalesView::tensorActivated, this, &MainWindow::selectTensor);
+    connect(m_shards, &ShardMapPanel::tensorActivated, this, &MainWindow::selectTensor);
     connect(m_table, &LayerTablePanel::strategyEdited, this, [this](int tensor, const QString &name) {
         const auto s = ql::Strategy::fromName(name.toStdString());
         QVector<int> targets = m_table->selectedTensors();
@@ -387,6 +396,7 @@ void MainWindow::selectTensor(int index)
     m_table->setSelectedTensor(index);
     m_tensor->setTensor(index);
     m_scales->setTensor(index);
+    m_shards->setSelectedTensor(index);
     m_linking = false;
 }
 
@@ -410,6 +420,10 @@ void MainWindow::onSourceChanged()
     m_tensor->setTensor(-1);
     m_scales->setResult(result);
     m_scales->setTensor(-1);
+    m_shards->setResult(result);
+    m_shards->setSelectedTensor(-1);
+    // An output folder's luts.json scales when it has one; otherwise the seed's defaults to start from.
+    m_luts->setScales(m_doc->source().luts.value_or(ql::LutScales{}));
     setWindowTitle(m_doc->isEmpty() ? tr("QuantLens")
                                     : tr("%1 — QuantLens").arg(QFileInfo(m_doc->path()).fileName()));
     updateStatus();
@@ -422,6 +436,8 @@ void MainWindow::onResultChanged(const QVector<int> &)
     m_table->updateResults(result);
     m_tensor->setResult(result, m_doc->source().checkpoint);
     m_scales->setResult(result);
+    m_shards->setResult(result);
+    m_shards->setSelectedTensor(m_selected);
     updateStatus();
 }
 

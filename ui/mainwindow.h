@@ -13,6 +13,8 @@ class QProgressBar;
 class QTabWidget;
 class QToolButton;
 class LayerTablePanel;
+class LutView;
+class ShardMapPanel;
 class ScalesView;
 class TensorView;
 
@@ -56,6 +58,8 @@ public:
     LayerTablePanel *tablePanel() const { return m_table; }
     TensorView *tensorView() const { return m_tensor; }
     ScalesView *scalesView() const { return m_scales; }
+    LutView *lutView() const { return m_luts; }
+    ShardMapPanel *shardPanel() const { return m_shards; }
     QWidget *viewWidget(View v) const { return m_views[v]; }
     QString summaryText() const;
     QString lastOptimizeReport() const { return m_optimizeReport; }
@@ -91,6 +95,8 @@ private:
     LayerTablePanel *m_table;
     TensorView *m_tensor;
     ScalesView *m_scales;
+    LutView *m_luts;
+    ShardMapPanel *m_shards;
     QLabel *m_summary;
     QProgressBar *m_progress;
     QToolButton *m_cancel;

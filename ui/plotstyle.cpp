@@ -36,3 +36,11 @@ QCPTextElement *addTitle(QCustomPlot *plot, const QString &text)
     plot->plotLayout()->addElement(0, 0, title);
     return title;
 }
+
+void setIntegerTicks(QCustomPlot *plot)
+{
+    QSharedPointer<QCPAxisTickerFixed> t(new QCPAxisTickerFixed);
+    t->setTickStep(1.0);
+    t->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    plot->xAxis->setTicker(t);
+}

@@ -8,3 +8,5 @@ class QCPTextElement;
 void applyPalette(QCustomPlot *plot);
 /// Adds a title row above the axis rect and returns it (set its text when the data changes).
 QCPTextElement *addTitle(QCustomPlot *plot, const QString &text = {});
+/// Whole-number ticks (rows, channels): no "row 0.5".
+void setIntegerTicks(QCustomPlot *plot);

@@ -77,6 +77,7 @@ ScalesView::ScalesView(QWidget *parent)
     for (auto *p : {m_channelPlot, m_histPlot, m_modelPlot})
         applyPalette(p);
     setLog(m_channelPlot->yAxis);
+    setIntegerTicks(m_channelPlot);
     setLog(m_histPlot->xAxis);
     setLog(m_modelPlot->yAxis);
     m_channelPlot->xAxis->setLabel(tr("row (output channel)"));

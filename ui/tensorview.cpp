@@ -86,6 +86,7 @@ TensorView::TensorView(QWidget *parent)
     m_errTitle = addTitle(m_errPlot);
     for (auto *p : {m_rowPlot, m_histPlot, m_errPlot})
         applyPalette(p);
+    setIntegerTicks(m_rowPlot);
 
     m_rowProxy->setSourceModel(m_rowModel);
     m_rowProxy->setSortRole(RowTableModel::SortRole);

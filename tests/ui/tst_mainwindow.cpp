@@ -99,6 +99,13 @@ private Q_SLOTS:
         QCOMPARE(w.currentView(), MainWindow::TensorDrillDown);
         QTest::keyClick(&w, Qt::Key_3, Qt::ControlModifier);
         QCOMPARE(w.currentView(), MainWindow::ScalesPlot);
+        QTest::keyClick(&w, Qt::Key_4, Qt::ControlModifier);
+        QCOMPARE(w.currentView(), MainWindow::LutsView);
+        QTest::keyClick(&w, Qt::Key_5, Qt::ControlModifier);
+        QCOMPARE(w.currentView(), MainWindow::ShardsView);
+        QTest::keyClick(&w, Qt::Key_1, Qt::ControlModifier);
+        QCOMPARE(w.currentView(), MainWindow::LayersView);
+        QTest::keyClick(&w, Qt::Key_3, Qt::ControlModifier);
         QTest::keyClick(&w, Qt::Key_F, Qt::ControlModifier);
         QCOMPARE(w.currentView(), MainWindow::LayersView);
         QTRY_VERIFY(w.tablePanel()->filterEdit()->hasFocus());

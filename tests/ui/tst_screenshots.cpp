@@ -2,9 +2,11 @@
 // in-process and through the real `quantlens --screenshot` command line.
 #include "layertablemodel.h"
 #include "layertablepanel.h"
+#include "lutview.h"
 #include "mainwindow.h"
 #include "rowtablemodel.h"
 #include "scalesview.h"
+#include "shardmappanel.h"
 #include "tensorview.h"
 
 #include <QDir>
@@ -136,6 +138,19 @@ private Q_SLOTS:
             const QRect rect(p->mapTo(&w, QPoint(0, 0)), p->size());
             QVERIFY(inkFraction(scales, rect) > 0.02);
         }
+
+        // The colleague's views are part of the window and follow the same selection.
+        QVERIFY(w.showView(MainWindow::LutsView));
+        const QImage luts = shoot(w, QStringLiteral("luts"));
+        QVERIFY(distinctColours(luts) > 40);
+        QVERIFY(luts != scales);
+        QVERIFY(w.showView(MainWindow::ShardsView));
+        const QImage shards = shoot(w, QStringLiteral("shards"));
+        QVERIFY(distinctColours(shards) > 40);
+        QVERIFY(shards != luts);
+        Q_EMIT w.shardPanel()->tensorActivated(0);
+        QCOMPARE(w.selectedTensor(), 0);
+        QCOMPARE(w.tensorView()->tensor(), 0);
     }
 
     void allZeroTensorExplainsItself()
@@ -161,6 +176,8 @@ private Q_SLOTS:
         QTest::newRow("table") << QStringLiteral("table");
         QTest::newRow("tensor") << QStringLiteral("tensor");
         QTest::newRow("scales") << QStringLiteral("scales");
+        QTest::newRow("luts") << QStringLiteral("luts");
+        QTest::newRow("shards") << QStringLiteral("shards");
     }
     void commandLineScreenshots()
     {
