@@ -212,7 +212,7 @@ private Q_SLOTS:
             bytes = storedZip("d/data.pkl", head + binunicode("config") + "N" + std::string(kDeep, '\x85') + "u.");
         else if (name == "rebuild-chain") { // _rebuild_from_type_v2(_rebuild_from_type_v2(... x 200000 ...)) via TUPLE3
             using namespace std::string_literals; // the pickle holds NUL bytes
-            std::string p = "\x80\x02ctorch._tensor\n_rebuild_from_type_v2\nq\x00cbuiltins\nobject\nq\x01h\x00"s;
+            std::string p = "\x80\x02" "ctorch._tensor\n_rebuild_from_type_v2\nq\x00" "cbuiltins\nobject\nq\x01h\x00"s;
             for (int i = 0; i < 200000; ++i)
                 p += std::string("h\x00h\x01", 4);
             p += "ccollections\nOrderedDict\nh\x01)\x87" + std::string(200000, '\x87') + "R.";
