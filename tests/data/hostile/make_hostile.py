@@ -62,10 +62,10 @@ def zip_with_pickle(pkl, folder='archive', storages=()):
     import io, zipfile
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, 'w', zipfile.ZIP_STORED) as z:
-        z.writestr(folder + '/data.pkl', pkl)
+        z.writestr(tl.zip_info(folder + '/data.pkl'), pkl)
         for key, raw in storages:
-            z.writestr(folder + '/data/' + key, raw)
-        z.writestr(folder + '/version', b'3\n')
+            z.writestr(tl.zip_info(folder + '/data/' + key), raw)
+        z.writestr(tl.zip_info(folder + '/version'), b'3\n')
     return buf.getvalue()
 
 
@@ -159,7 +159,7 @@ def deep_files(out):
         # 10^6 lists, each appended into the one below: a 10^6-deep list as the encoding_config
         write('deep-lists.pt', zip_with_pickle(b'\x80\x02}(X\x10\x00\x00\x00model_state_dict}X\x0f\x00\x00\x00encoding_config' +
                                                b']' * N + b'a' * (N - 1) + b'u.'))
-        write('deep-tuples.pt', zip_with_pickle(b'\x80\x02}(X\x10\x00\x00\x00model_state_dictcollections\nOrderedDict\n)R'
+        write('deep-tuples.pt', zip_with_pickle(b'\x80\x02}(X\x10\x00\x00\x00model_state_dictccollections\nOrderedDict\n)R'
                                                 b'X\x06\x00\x00\x00configN' + b'\x85' * N + b'u.'))
         write('deep-marks.pt', zip_with_pickle(b'\x80\x02' + b'(' * N + b't' * N + b'.'))
         # a 10^6-deep JSON value in the safetensors metadata and header, and in manifest.json / luts.json / overrides

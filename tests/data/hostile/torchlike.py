@@ -84,16 +84,21 @@ def dumps(obj, proto=2, legacy=False):
     return f.getvalue(), [v for v in p.keys.values()]
 
 
+def zip_info(name):
+    """A record with a fixed timestamp, so that regenerated files are byte-identical."""
+    return zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+
+
 def save_zip(obj, folder='archive', proto=2, compress_pkl=False):
     pkl, storages = dumps(obj, proto)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, 'w', zipfile.ZIP_STORED) as z:
-        z.writestr(zipfile.ZipInfo(folder + '/data.pkl'), pkl,
+        z.writestr(zip_info(folder + '/data.pkl'), pkl,
                    compress_type=zipfile.ZIP_DEFLATED if compress_pkl else zipfile.ZIP_STORED)
-        z.writestr(folder + '/byteorder', b'little')
+        z.writestr(zip_info(folder + '/byteorder'), b'little')
         for key, st in storages:
-            z.writestr(folder + '/data/' + key, st.raw)
-        z.writestr(folder + '/version', b'3\n')
+            z.writestr(zip_info(folder + '/data/' + key), st.raw)
+        z.writestr(zip_info(folder + '/version'), b'3\n')
     return buf.getvalue()
 
 
