@@ -102,7 +102,9 @@ namespace {
 
 /// Rows per block of work: quantize() hands out one job per block and sums a tensor's statistics per block, then
 /// across blocks in order; quantizeTensor() groups the same way, so both report the same numbers to the last digit.
-constexpr int64_t kBlockElements = 1 << 18;
+/// 2^20 elements (4 MiB of FP32 in, 1 MiB of INT8 out per write): measured on the 1 GiB checkpoint, 2-3% less CPU
+/// than 2^18 (fewer writes and madvise calls) with enough jobs left to balance two threads.
+constexpr int64_t kBlockElements = 1 << 20;
 int64_t rowsPerBlock(int64_t cols) { return std::max<int64_t>(1, kBlockElements / std::max<int64_t>(cols, 1)); }
 
 std::string indexText(const std::vector<int64_t> &shape, int64_t flat)
