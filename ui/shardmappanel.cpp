@@ -109,7 +109,7 @@ ShardMapPanel::ShardMapPanel(QWidget *parent)
     connect(m_zoomIn, &QToolButton::clicked, m_view, &ShardMapView::zoomIn);
     connect(m_zoomOut, &QToolButton::clicked, m_view, &ShardMapView::zoomOut);
     connect(m_fit, &QToolButton::clicked, m_view, &ShardMapView::fitWholeFile);
-    connect(m_view, &ShardMapView::zoomChanged, this, &ShardMapPanel::updateZoomLabel);
+    connect(m_view, &ShardMapView::layoutChanged, this, &ShardMapPanel::updateZoomLabel);
     connect(m_goTo, &QLineEdit::returnPressed, this, &ShardMapPanel::goToTypedOffset);
     connect(go, &QPushButton::clicked, this, &ShardMapPanel::goToTypedOffset);
     connect(m_view, &ShardMapView::tensorActivated, this, [this](int index) {

@@ -61,6 +61,17 @@ ShardMapView::ShardMapView(QWidget *parent)
 
 ShardMapView::~ShardMapView() = default;
 
+bool ShardMapView::sameTensorLayout(const ql::QuantizeResult &a, const ql::QuantizeResult &b)
+{
+    if (a.totalBytes != b.totalBytes || a.tensors.size() != b.tensors.size() || a.shards.size() != b.shards.size())
+        return false;
+    for (std::size_t i = 0; i < a.tensors.size(); ++i)
+        if (a.tensors[i].name != b.tensors[i].name || a.tensors[i].offset != b.tensors[i].offset ||
+            a.tensors[i].size != b.tensors[i].size)
+            return false;
+    return true;
+}
+
 QColor ShardMapView::tensorColor(int index)
 {
     // Golden-ratio hue steps keep neighbours far apart on the colour wheel; alternating saturation and lightness
@@ -72,9 +83,14 @@ QColor ShardMapView::tensorColor(int index)
 
 void ShardMapView::setResult(std::shared_ptr<const ql::QuantizeResult> result)
 {
+    // A re-quantization (other strategies, same tensors) keeps every offset: the user keeps the place, zoom,
+    // selection and mark. Anything else starts over from the whole file.
+    const bool sameLayout = m_result && result && sameTensorLayout(*m_result, *result);
     m_result = std::move(result);
-    m_selected = -1;
-    m_marked.reset();
+    if (!sameLayout) {
+        m_selected = -1;
+        m_marked.reset();
+    }
     m_hovered.reset();
     m_spanColors.clear();
     m_byteColors.clear();
@@ -93,12 +109,17 @@ void ShardMapView::setResult(std::shared_ptr<const ql::QuantizeResult> result)
             }
         }
     }
+    if (sameLayout) {
+        viewport()->update();
+        return;
+    }
     m_layout.setFileSize(ByteCount(m_result ? m_result->totalBytes : 0));
     m_autoFit = true;
     m_layout.setZoom(m_layout.fitZoom());
-    verticalScrollBar()->setValue(0);
     updateScrollBars();
+    verticalScrollBar()->setValue(0);
     Q_EMIT zoomChanged(m_layout.zoom());
+    Q_EMIT layoutChanged();
     viewport()->update();
 }
 
@@ -161,8 +182,10 @@ void ShardMapView::zoomAround(int level, const QPoint &anchor)
     const int64_t first = newRow - anchor.y() / m_layout.rowHeight();
     verticalScrollBar()->setValue(int(std::clamp<int64_t>(first, 0, verticalScrollBar()->maximum())));
     viewport()->update();
-    if (m_layout.zoom() != before)
+    if (m_layout.zoom() != before) {
         Q_EMIT zoomChanged(m_layout.zoom());
+        Q_EMIT layoutChanged();
+    }
 }
 
 void ShardMapView::scrollToRow(int64_t row, double fractionOfViewport)
@@ -253,12 +276,15 @@ void ShardMapView::resizeEvent(QResizeEvent *event)
 {
     QAbstractScrollArea::resizeEvent(event);
     const int64_t keep = firstRow() * int64_t(m_layout.bytesPerRow().value);
+    const int before = m_layout.zoom();
     m_layout.setViewportSize(viewport()->width(), viewport()->height());
     if (m_autoFit)
         m_layout.setZoom(m_layout.fitZoom());
     updateScrollBars();
     verticalScrollBar()->setValue(int(m_layout.rowOf(ByteOffset(uint64_t(keep)))));
-    Q_EMIT zoomChanged(m_layout.zoom());
+    if (m_layout.zoom() != before)
+        Q_EMIT zoomChanged(m_layout.zoom());
+    Q_EMIT layoutChanged(); // bytes per row follow the width even at the same zoom
 }
 
 void ShardMapView::changeEvent(QEvent *event)

@@ -35,6 +35,8 @@ public:
     /// The byte last reached with goToOffset(), highlighted until the next go-to or result.
     std::optional<ByteOffset> markedOffset() const { return m_marked; }
 
+    /// Same tensors at the same offsets: what a re-quantization with other strategies leaves unchanged.
+    static bool sameTensorLayout(const ql::QuantizeResult &a, const ql::QuantizeResult &b);
     /// Colour of tensor `index` in file order: golden-ratio hue steps, so neighbours never look alike.
     static QColor tensorColor(int index);
 
@@ -61,6 +63,8 @@ Q_SIGNALS:
     /// The user clicked a byte of tensor `index`.
     void tensorActivated(int index);
     void zoomChanged(int level);
+    /// Zoom or width changed: cells, rows and bytes per row may differ.
+    void layoutChanged();
 
 protected:
     void paintEvent(QPaintEvent *event) override;

@@ -383,6 +383,36 @@ private Q_SLOTS:
         QVERIFY(view()->verticalScrollBar()->value() > scroll);
     }
 
+    void requantizedResultKeepsThePlace()
+    {
+        // Same tensors at the same offsets, other bytes: what re-quantizing with other strategies gives.
+        auto changed = std::make_shared<ql::QuantizeResult>(*m_policy);
+        for (auto &b : changed->bytes)
+            b = int8_t(-b);
+        view()->setZoom(ShardMapLayout::hexLevel());
+        const int k = int(m_policy->tensors.size()) - 2;
+        m_panel->setSelectedTensor(k);
+        view()->goToOffset(ByteOffset(m_policy->tensors[std::size_t(k)].offset + 5));
+        const int zoom = view()->zoom();
+        const auto rows = view()->visibleRows();
+        m_panel->setResult(changed);
+        QCOMPARE(view()->zoom(), zoom);
+        QCOMPARE(view()->visibleRows(), rows);
+        QCOMPARE(view()->selectedTensor(), k);
+        QCOMPARE(view()->markedOffset()->value, m_policy->tensors[std::size_t(k)].offset + 5);
+        // The new bytes are what the view describes, and the hashes are recomputed.
+        const uint64_t o = m_policy->tensors[std::size_t(k)].offset + 5;
+        QVERIFY(view()->describeAt(centerOf(view(), o)).contains(QStringLiteral("= %1 → ").arg(int(changed->bytes[o]))));
+        QTRY_VERIFY(m_panel->hashesReady());
+        auto *table = m_panel->findChild<QTableWidget *>(QStringLiteral("shardTable"));
+        QCOMPARE(table->item(0, 7)->text(), QString::fromStdString(ql::sha256Hex(changed->bytes.data(), changed->totalBytes)));
+        // Another model starts over.
+        m_panel->setResult(m_world);
+        QCOMPARE(view()->selectedTensor(), -1);
+        QVERIFY(!view()->markedOffset().has_value());
+        QCOMPARE(view()->zoom(), view()->layout().fitZoom());
+    }
+
     void paintsTensorColours()
     {
         m_panel->setResult(m_world);
