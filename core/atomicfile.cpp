@@ -24,6 +24,9 @@ void ensureDirectory(const std::filesystem::path &dir)
     std::error_code ec;
     if (dir.empty())
         return;
+    // Said plainly before create_directories() reports a bare "Not a directory" / "File exists".
+    if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
+        throw outputError("output path exists and is not a folder", dir.string());
     std::filesystem::create_directories(dir, ec);
     if (ec)
         throw outputError("cannot create output folder: " + ec.message(), dir.string());
