@@ -683,12 +683,12 @@ private Q_SLOTS:
         QVERIFY(r.overrides.empty());
     }
 
-    /// The same for a tensor large enough to be split into several jobs (> 2^18 elements): statistics are summed
-    /// in the same order either way, so even the last digits agree.
+    /// The same for a tensor large enough to be split into several jobs (2.3M elements: >= 3 blocks of up to 2^20):
+    /// statistics are summed in the same order either way, so even the last digits agree.
     void requantizeLargeTensor()
     {
         MemCheckpoint m;
-        m.addFloats("trunk.0.weight", {1024, 1000}, [](int64_t i) { return std::sin(float(i) * 0.37f) * (1 + float(i % 1000) / 500); });
+        m.addFloats("trunk.0.weight", {2304, 1000}, [](int64_t i) { return std::sin(float(i) * 0.37f) * (1 + float(i % 1000) / 500); });
         m.addFloats("trunk.0.bias", {300000}, wave);
         auto r = run(m.ck);
         const auto o = overrides(R"({"format": "quantlens_overrides_v1", "overrides": [{"match": "trunk.0.*", "strategy": "per_tensor_mse"}]})");
