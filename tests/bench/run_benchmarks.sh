@@ -2,11 +2,16 @@
 # Whole-process benchmark: quantlens-cli quantize vs the usual Python way (torch.load + NumPy, numpy_peer.py on
 # Debian's python3-torch), side by side in one run, on the seed-shaped world model and a 1 GiB FP32 checkpoint.
 # Wall time: hyperfine (median of RUNS after 1 warm-up). Peak RSS: /usr/bin/time -v (median of RUNS).
-# The checkpoints sit in the page cache (warm runs) for both tools.
+# The checkpoints sit in the page cache (warm runs) for both tools, in a defined state: before measuring, each one is
+# dropped from the cache and read back once sequentially, as after a first read from disk (readahead fills the cache
+# with large folios; a file just written by torch.save may sit in small ones, which makes mapping it ~2x more
+# expensive: RECACHE=0 skips this step to measure that state). Each run writes into a fresh (just removed) output
+# folder, so neither tool is charged for deleting the previous run's files.
 #
 # usage: tests/bench/run_benchmarks.sh            (configures + builds the `bench` preset into build-bench/)
 # env:   RUNS=5  BUILD_DIR=build-bench  CKPT_DIR=$BUILD_DIR/ckpt  WORK_DIR=$BUILD_DIR/bench-out
-#        PEER=/work/shared/tools/numpy_peer.py  ONLY="world big"  SKIP_PYTHON=1  SKIP_KERNELS=1
+#        PEER=/work/shared/tools/numpy_peer.py  ONLY="world big"  SKIP_PYTHON=1  SKIP_KERNELS=1  SKIP_BUILD=1  RECACHE=0
+#        GUI=1 (also configure + build the `bench-gui` preset into build-bench-gui/ and time the inspector)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-5}
@@ -21,15 +26,30 @@ cd "$ROOT"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   cmake --preset bench >/dev/null
   cmake --build --preset bench >/dev/null
+  if [ "${GUI:-0}" = 1 ]; then
+    cmake --preset bench-gui >/dev/null
+    cmake --build --preset bench-gui >/dev/null
+  fi
 fi
 CLI=$BUILD/bin/quantlens-cli
 mkdir -p "$CKPT" "$WORK"
 [ -f "$CKPT/world-model.pt" ] || $PY tests/bench/make_checkpoints.py "$CKPT" --only world
 [ -f "$CKPT/big-1gib.pt" ] || $PY tests/bench/make_checkpoints.py "$CKPT" --only big
 
+recache() { # drop the file from the page cache and read it back once, sequentially
+  $PY -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.fsync(fd)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+os.close(fd)' "$1"
+  cat "$1" >/dev/null
+}
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-peak_rss_kib() { # median max RSS (KiB) of RUNS runs of "$@"
+peak_rss_kib() { # median max RSS (KiB) of RUNS runs of "${@:2}", removing the output folder $1 before each
+  local out=$1
+  shift
   for _ in $(seq "$RUNS"); do
+    rm -rf "$out"
     /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'
   done | median
 }
@@ -45,15 +65,17 @@ for name in $ONLY; do
     big) ck=$CKPT/big-1gib.pt ;;
     *) echo "unknown checkpoint $name" >&2; exit 2 ;;
   esac
+  [ "${RECACHE:-1}" = 0 ] || recache "$ck"
   ql=("$CLI" quantize --checkpoint "$ck" --output-dir "$WORK/out-ql-$name" -q)
   py=("$PY" "$PEER" "$ck" "$WORK/out-py-$name")
-  cmds=(-n quantlens "${ql[*]}")
-  [ "${SKIP_PYTHON:-0}" = 1 ] || cmds+=(-n python "${py[*]}")
+  cmds=(--prepare "rm -rf $WORK/out-ql-$name" -n quantlens "${ql[*]}")
+  [ "${SKIP_PYTHON:-0}" = 1 ] || cmds+=(--prepare "rm -rf $WORK/out-py-$name" -n python "${py[*]}")
+  echo "# $name: load before $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   hyperfine -N --style basic --warmup 1 --runs "$RUNS" --export-json "$WORK/$name-hyperfine.json" "${cmds[@]}" >&2
-  rss_ql=$(peak_rss_kib "${ql[@]}")
+  rss_ql=$(peak_rss_kib "$WORK/out-ql-$name" "${ql[@]}")
   rss_py=NA
   if [ "${SKIP_PYTHON:-0}" != 1 ]; then
-    rss_py=$(peak_rss_kib "${py[@]}")
+    rss_py=$(peak_rss_kib "$WORK/out-py-$name" "${py[@]}")
     cmp -s "$WORK/out-ql-$name/weights_int8.bin" "$WORK/out-py-$name/weights_int8.bin" ||
       { echo "weights_int8.bin differs between quantlens and python for $name" >&2; exit 1; }
   fi
@@ -86,5 +108,25 @@ for line in open(results):
 EOF
 
 if [ "${SKIP_KERNELS:-0}" != 1 ] && [ -x "$BUILD/bin/bench_kernels" ]; then
-  "$BUILD/bin/bench_kernels" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true >&2
+  echo "# kernels: load before $(cut -d' ' -f1-3 /proc/loadavg)"
+  QL_BENCH_CHECKPOINT=$CKPT/world-model.pt "$BUILD/bin/bench_kernels" --benchmark_repetitions=5 \
+    --benchmark_report_aggregates_only=true --benchmark_display_aggregates_only=true 2>&1 | grep -E '_median|^Benchmark|^---'
+fi
+
+if [ "${GUI:-0}" = 1 ]; then
+  GUIBUILD=${GUI_BUILD_DIR:-$ROOT/build-bench-gui}
+  echo "# gui: load before $(cut -d' ' -f1-3 /proc/loadavg)"
+  export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+  # Whole process, launch to a screenshot of the filled layer table: an upper bound of launch-to-table.
+  hyperfine -N --style basic --warmup 1 --runs "$RUNS" --export-json "$WORK/gui-launch-hyperfine.json" \
+    -n "quantlens --view table --screenshot" \
+    "$GUIBUILD/bin/quantlens --open $CKPT/world-model.pt --view table --screenshot $WORK/table.png" >&2
+  $PY -c 'import json, statistics, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print(f"launch_to_screenshot median {statistics.median(r['times']) * 1000:.0f} ms (min {min(r['times']) * 1000:.0f}, max {max(r['times']) * 1000:.0f}; whole process, hyperfine, n={len(r['times'])})")' \
+    "$WORK/gui-launch-hyperfine.json"
+  for _ in $(seq "$RUNS"); do "$GUIBUILD/bin/bench_gui" "$CKPT/world-model.pt" | awk '/^launch_to_table/ {print $2}'; done |
+    median | awk '{print "launch_to_table median " $1 " ms (from main(), median of runs)"}'
+  "$GUIBUILD/bin/bench_gui" "$CKPT/world-model.pt" layers.0.mamba.in_proj.weight 21 | grep -v '^launch_to_table'
+  echo "# gui: load after $(cut -d' ' -f1-3 /proc/loadavg)"
 fi

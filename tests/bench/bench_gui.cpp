@@ -1,0 +1,160 @@
+// GUI timings for issue 5, measured inside the real MainWindow (offscreen platform unless QT_QPA_PLATFORM is set):
+//   launch_to_table   main() entered -> checkpoint loaded and quantized -> layer table filled and painted
+//   override_refresh  Document::setStrategy() on one tensor (undoable command -> requantize -> resultChanged), then
+//                     every view shown in turn and rendered with grab(), ending on the table: an upper bound (the
+//                     app paints only the visible tab)
+//   shardmap_repaint  ShardMapView::repaint() of the whole visible map (synchronous paint)
+// usage: bench_gui CHECKPOINT [TENSOR] [REPEATS]   (defaults: layers.0.mamba.in_proj.weight, 21)
+// Process start-up before main() (loading Qt's libraries) is not included: run_benchmarks.sh times
+// `quantlens --open X --view table --screenshot f.png` with hyperfine for that upper bound.
+#include "layertablemodel.h"
+#include "layertablepanel.h"
+#include "mainwindow.h"
+#include "shardmapview.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTimer>
+#include <QUndoStack>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <vector>
+
+namespace {
+
+struct Summary
+{
+    double median, min, max;
+};
+
+Summary summarize(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    const double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    return {med, v.front(), v.back()};
+}
+
+double ms(const QElapsedTimer &t) { return double(t.nsecsElapsed()) / 1e6; }
+
+void print(const char *what, const std::vector<double> &v, const char *note)
+{
+    const Summary s = summarize(v);
+    std::printf("%-18s median %8.2f ms  min %8.2f  max %8.2f  (n=%zu) %s\n", what, s.median, s.min, s.max, v.size(),
+                note);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QElapsedTimer sinceMain;
+    sinceMain.start();
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: bench_gui CHECKPOINT [TENSOR] [REPEATS]\n");
+        return 2;
+    }
+    const QString path = QString::fromLocal8Bit(argv[1]);
+    const QString tensor = argc > 2 ? QString::fromLocal8Bit(argv[2]) : QStringLiteral("layers.0.mamba.in_proj.weight");
+    const int repeats = argc > 3 ? std::max(1, std::atoi(argv[3])) : 21;
+
+    MainWindow w;
+    w.setInteractive(false);
+    w.resize(1600, 1000);
+    w.show();
+    bool ok = false;
+    QString error;
+    QEventLoop loop;
+    QObject::connect(&w, &MainWindow::loadFinished, &loop, [&](bool good, const QString &e) {
+        ok = good;
+        error = e;
+        loop.quit();
+    });
+    w.openPath(path);
+    loop.exec();
+    if (!ok) {
+        std::fprintf(stderr, "bench_gui: cannot open %s: %s\n", argv[1], qPrintable(error));
+        return 1;
+    }
+    w.showView(MainWindow::LayersView);
+    QCoreApplication::processEvents();
+    w.repaint();
+    const double launch = ms(sinceMain);
+    const int rows = w.tablePanel()->model()->rowCount();
+    std::printf("launch_to_table    %8.2f ms  (%d rows in the layer table; from main(), offscreen)\n", launch, rows);
+
+    const int index = w.document()->result()->indexOf(tensor.toStdString());
+    if (index < 0) {
+        std::fprintf(stderr, "bench_gui: no tensor %s\n", qPrintable(tensor));
+        return 1;
+    }
+    const auto &t = w.document()->result()->tensors[std::size_t(index)];
+    w.selectTensor(index);
+    QCoreApplication::processEvents();
+    // Alternate strategies so that every step really re-quantizes.
+    const std::optional<ql::Strategy> cycle[] = {ql::Strategy::fromName("per_channel_percentile"),
+                                                 ql::Strategy::fromName("per_channel_mse"), std::nullopt,
+                                                 ql::Strategy::fromName("per_tensor_absmax")};
+    std::vector<double> refresh, requantOnly;
+    std::vector<std::vector<double>> perView(MainWindow::ViewCount);
+    for (int i = 0; i < repeats; ++i) {
+        const auto &s = cycle[i % 4];
+        QElapsedTimer timer;
+        timer.start();
+        w.document()->setStrategy({index}, s);
+        requantOnly.push_back(ms(timer));
+        QCoreApplication::processEvents();
+        // Every view shown in turn and rendered (a hidden tab would not paint), ending on the table again.
+        for (int v = MainWindow::ViewCount; v >= 0; --v) {
+            const auto view = MainWindow::View(v % MainWindow::ViewCount);
+            QWidget *widget = w.viewWidget(view);
+            QElapsedTimer vt;
+            vt.start();
+            if (!widget || !w.showView(view))
+                continue;
+            QCoreApplication::processEvents();
+            widget->grab();
+            if (v < MainWindow::ViewCount)
+                perView[std::size_t(v)].push_back(ms(vt));
+        }
+        refresh.push_back(ms(timer));
+    }
+    char note[160];
+    std::snprintf(note, sizeof note, "%s %lldx%lld, strategies cycled percentile/mse/default/per-tensor",
+                  qPrintable(tensor), static_cast<long long>(t.rows), static_cast<long long>(t.cols));
+    print("override_refresh", refresh, note);
+    print("  of which setStrategy", requantOnly, "(requantize + model updates, no painting)");
+    for (int v = 0; v < MainWindow::ViewCount; ++v)
+        if (!perView[std::size_t(v)].empty())
+            print(qPrintable(QStringLiteral("  show+paint %1").arg(MainWindow::viewName(MainWindow::View(v)))),
+                  perView[std::size_t(v)], "");
+
+    w.showView(MainWindow::ShardsView);
+    QCoreApplication::processEvents();
+    ShardMapView *map = w.findChild<ShardMapView *>();
+    if (!map) {
+        std::printf("shardmap_repaint   not measured: no ShardMapView in this build\n");
+        w.document()->undoStack()->clear();
+        return 0;
+    }
+    map->viewport()->repaint(); // first paint lays out
+    std::vector<double> paint;
+    for (int i = 0; i < repeats; ++i) {
+        QElapsedTimer timer;
+        timer.start();
+        map->viewport()->repaint();
+        paint.push_back(ms(timer));
+    }
+    std::snprintf(note, sizeof note, "viewport %dx%d", map->viewport()->width(), map->viewport()->height());
+    print("shardmap_repaint", paint, note);
+    // A dirty undo stack emits cleanChanged() while ~MainWindow runs, into the half-destroyed window (a use after
+    // free valgrind reports in MainWindow::updateActions); empty it while the window is whole.
+    w.document()->undoStack()->clear();
+    return 0;
+}
