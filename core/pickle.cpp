@@ -3,6 +3,7 @@
 #include "errors.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -687,10 +688,12 @@ const PyObject *Unpickler::load()
         }
         case 'F': {
             const std::string s = line();
-            char *end = nullptr;
-            const double v = std::strtod(s.c_str(), &end);
-            if (end == s.c_str())
-                fail("bad float literal");
+            // from_chars, not strtod: strtod follows LC_NUMERIC, which the GUI sets to the user's locale
+            // (a German locale would read "0.5" as 0).
+            double v = 0.0;
+            const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+            if (ec != std::errc() || end != s.data() + s.size())
+                fail("bad float literal '" + s.substr(0, 40) + "'");
             auto f = m_arena.make(PyObject::Type::Float);
             f->real = v;
             push(f);

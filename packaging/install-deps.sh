@@ -14,7 +14,7 @@ packages=(
   fonts-dejavu-core
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3 clang-14 libclang-rt-14-dev llvm-14 util-linux)
+  packages+=(python3 clang-14 libclang-rt-14-dev llvm-14 util-linux locales)
 fi
 
 export DEBIAN_FRONTEND=noninteractive
