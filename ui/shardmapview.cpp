@@ -114,6 +114,7 @@ void ShardMapView::setResult(std::shared_ptr<const ql::QuantizeResult> result)
         return;
     }
     m_layout.setFileSize(ByteCount(m_result ? m_result->totalBytes : 0));
+    updateGutter(); // files over 4 GiB need longer offsets
     m_autoFit = true;
     m_layout.setZoom(m_layout.fitZoom());
     updateScrollBars();
@@ -245,7 +246,7 @@ QString ShardMapView::describeAt(const QPoint &pos) const
     const uint64_t perCell = m_layout.bytesPerCell().value;
     if (perCell > 1) {
         const uint64_t end = std::min(cell->value + perCell, m_result->totalBytes);
-        lines << tr("this pixel: bytes %1–%2 (%3 bytes)").arg(hexOffset(cell->value), hexOffset(end - 1)).arg(grouped(end - cell->value));
+        lines << tr("this cell: bytes %1–%2 (%3 bytes)").arg(hexOffset(cell->value), hexOffset(end - 1)).arg(grouped(end - cell->value));
     }
     return lines.join(QLatin1Char('\n'));
 }
