@@ -98,7 +98,7 @@ AbsMax absMax(const float *w, int64_t n)
     return out;
 }
 
-void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st)
+void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st, const float *)
 {
     constexpr float kMagic = 12582912.0f; // 1.5 * 2^23
     double sig[8] = {}, noi[8] = {};
@@ -227,7 +227,7 @@ QL_AVX2_INLINE double hsum(__m256d v)
 }
 
 template <bool Store, bool Full = true>
-QL_AVX2 void quantizeT(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st)
+QL_AVX2 void quantizeT(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st, const float *next = nullptr)
 {
     const __m256 vs = _mm256_set1_ps(scale);
     Acc a0, a1;
@@ -235,6 +235,10 @@ QL_AVX2 void quantizeT(const float *w, int64_t n, float scale, int8_t *q, ErrorS
     zero(a1);
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
+        if (next) { // the next row's same two cache lines: its absMax pass then reads L1/L2, not DRAM
+            _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char *>(next + i + 16), _MM_HINT_T0);
+        }
         const __m256 r0 = step<Full>(_mm256_loadu_ps(w + i), vs, a0);
         const __m256 r1 = step<Full>(_mm256_loadu_ps(w + i + 8), vs, a1);
         const __m256 r2 = step<Full>(_mm256_loadu_ps(w + i + 16), vs, a0);
@@ -298,12 +302,12 @@ QL_AVX2 AbsMax absMax(const float *w, int64_t n)
     return out;
 }
 
-void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st)
+void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st, const float *next)
 {
     if (q)
-        quantizeT<true>(w, n, scale, q, st);
+        quantizeT<true>(w, n, scale, q, st, next);
     else
-        quantizeT<false>(w, n, scale, q, st);
+        quantizeT<false>(w, n, scale, q, st, next);
 }
 
 double noise(const float *w, int64_t n, float scale)
@@ -324,7 +328,10 @@ bool hasAvx2()
 
 namespace avx2 {
 AbsMax absMax(const float *w, int64_t n) { return generic::absMax(w, n); }
-void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st) { generic::quantize(w, n, scale, q, st); }
+void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st, const float *next)
+{
+    generic::quantize(w, n, scale, q, st, next);
+}
 double noise(const float *w, int64_t n, float scale) { return generic::noise(w, n, scale); }
 } // namespace avx2
 
@@ -334,12 +341,12 @@ bool hasAvx2() { return false; }
 
 AbsMax absMax(const float *w, int64_t n) { return hasAvx2() ? avx2::absMax(w, n) : generic::absMax(w, n); }
 
-void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st)
+void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st, const float *next)
 {
     if (hasAvx2())
-        avx2::quantize(w, n, scale, q, st);
+        avx2::quantize(w, n, scale, q, st, next);
     else
-        generic::quantize(w, n, scale, q, st);
+        generic::quantize(w, n, scale, q, st, next);
 }
 
 double noise(const float *w, int64_t n, float scale)

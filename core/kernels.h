@@ -35,14 +35,14 @@ void quantize(const double *w, int64_t n, double scale, float storedScale, int8_
 /// Portable loops GCC vectorises for the baseline ISA (SSE2 on x86-64): the fallback on CPUs without AVX2.
 namespace generic {
 AbsMax absMax(const float *w, int64_t n);
-void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st);
+void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st, const float *next = nullptr);
 double noise(const float *w, int64_t n, float scale);
 } // namespace generic
 
 /// Explicit AVX2 intrinsics, 32 elements per step, masked loads for the tail. Only call when hasAvx2().
 namespace avx2 {
 AbsMax absMax(const float *w, int64_t n);
-void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st);
+void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st, const float *next = nullptr);
 double noise(const float *w, int64_t n, float scale);
 } // namespace avx2
 
@@ -52,7 +52,9 @@ bool hasAvx2();
 /// Dispatches once to avx2:: or generic::.
 AbsMax absMax(const float *w, int64_t n);
 /// q = clip(round_half_even(w / scale), -128, 127); adds the reconstruction error to st. q may be null (MSE search).
-void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st);
+/// next, when given, is the row to be scanned after this one (at least n readable floats): it is prefetched while
+/// this row is quantized, so that its absMax() pass does not wait for memory.
+void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st, const float *next = nullptr);
 
 /// Only the sum of squared reconstruction errors (the MSE clip search): bit-identical to quantize()'s noise.
 double noise(const float *w, int64_t n, float scale);

@@ -236,7 +236,7 @@ void quantizeRows(const TensorData &t, QuantizedTensor &q, int64_t r0, int64_t r
         } else
             scale = float(q.scale);
         ErrorStats rs;
-        kernels::quantize(row, q.cols, scale, out + (r - r0) * q.cols, rs);
+        kernels::quantize(row, q.cols, scale, out + (r - r0) * q.cols, rs, r + 1 < r1 ? row + q.cols : nullptr);
         if (rowStats)
             q.rowStats[static_cast<std::size_t>(r)] = rs;
         total.merge(rs);

@@ -33,7 +33,7 @@ std::vector<float> weights(int64_t rows, int64_t cols, unsigned seed = 42)
 }
 
 using AbsMaxFn = k::AbsMax (*)(const float *, int64_t);
-using QuantizeFn = void (*)(const float *, int64_t, float, int8_t *, ql::ErrorStats &);
+using QuantizeFn = void (*)(const float *, int64_t, float, int8_t *, ql::ErrorStats &, const float *);
 
 bool unsupported(benchmark::State &state, const void *fn)
 {
@@ -66,14 +66,15 @@ void quantizeBench(benchmark::State &state, QuantizeFn fn)
     const float scale = k::channelScale(k::ref::absMax(w.data(), n).value);
     for (auto _ : state) {
         ql::ErrorStats st;
-        fn(w.data(), n, scale, q.data(), st);
+        fn(w.data(), n, scale, q.data(), st, nullptr);
         benchmark::DoNotOptimize(st);
         benchmark::ClobberMemory();
     }
     state.SetBytesProcessed(int64_t(state.iterations()) * n * 4);
 }
 
-/// What quantizeRows() does per row: absmax, scale, quantize, over a matrix larger than the L2 cache.
+/// What quantizeRows() does per row: absmax, scale, quantize (prefetching the next row), over a matrix larger than
+/// the caches (64 MiB: the L3 holds 32 MiB), as the 1 GiB checkpoint streams from memory.
 void rowsBench(benchmark::State &state, AbsMaxFn am, QuantizeFn qf)
 {
     if (unsupported(state, reinterpret_cast<const void *>(am)))
@@ -86,7 +87,7 @@ void rowsBench(benchmark::State &state, AbsMaxFn am, QuantizeFn qf)
         for (int64_t r = 0; r < rows; ++r) {
             const float *row = w.data() + r * cols;
             const float scale = k::channelScale(am(row, cols).value);
-            qf(row, cols, scale, q.data() + r * cols, total);
+            qf(row, cols, scale, q.data() + r * cols, total, r + 1 < rows ? row + cols : nullptr);
         }
         benchmark::DoNotOptimize(total);
     }
@@ -152,11 +153,15 @@ void rowSizes(benchmark::internal::Benchmark *b)
 BENCHMARK_CAPTURE(absMaxBench, ref, static_cast<AbsMaxFn>(k::ref::absMax))->Apply(rowSizes);
 BENCHMARK_CAPTURE(absMaxBench, generic, k::generic::absMax)->Apply(rowSizes);
 BENCHMARK_CAPTURE(absMaxBench, avx2, k::avx2::absMax)->Apply(rowSizes);
-BENCHMARK_CAPTURE(quantizeBench, ref, static_cast<QuantizeFn>(k::ref::quantize))->Apply(rowSizes);
+BENCHMARK_CAPTURE(quantizeBench, ref,
+                  [](const float *w, int64_t n, float s, int8_t *q, ql::ErrorStats &st, const float *) {
+                      k::ref::quantize(w, n, s, q, st);
+                  })
+    ->Apply(rowSizes);
 BENCHMARK_CAPTURE(quantizeBench, generic, k::generic::quantize)->Apply(rowSizes);
 BENCHMARK_CAPTURE(quantizeBench, avx2, k::avx2::quantize)->Apply(rowSizes);
-BENCHMARK_CAPTURE(rowsBench, generic, k::generic::absMax, k::generic::quantize)->Args({1024, 4096});
-BENCHMARK_CAPTURE(rowsBench, avx2, k::avx2::absMax, k::avx2::quantize)->Args({1024, 4096});
+BENCHMARK_CAPTURE(rowsBench, generic, k::generic::absMax, k::generic::quantize)->Args({4096, 4096});
+BENCHMARK_CAPTURE(rowsBench, avx2, k::avx2::absMax, k::avx2::quantize)->Args({4096, 4096});
 BENCHMARK_CAPTURE(tensorBench, per_channel_absmax, "per_channel_absmax")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(tensorBench, per_channel_percentile, "per_channel_percentile")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(tensorBench, per_channel_mse, "per_channel_mse")->Unit(benchmark::kMillisecond);

@@ -25,7 +25,7 @@ struct Impl
 {
     const char *name;
     k::AbsMax (*absMax)(const float *, int64_t);
-    void (*quantize)(const float *, int64_t, float, int8_t *, ql::ErrorStats &);
+    void (*quantize)(const float *, int64_t, float, int8_t *, ql::ErrorStats &, const float *);
     double (*noise)(const float *, int64_t, float);
 };
 
@@ -76,7 +76,7 @@ std::string checkQuantize(const float *w, int64_t n, float scale)
     for (const Impl &im : impls()) {
         std::vector<int8_t> got(static_cast<std::size_t>(n) + 1, int8_t(0x5a)); // one guard byte past the end
         ql::ErrorStats gs = base;
-        im.quantize(w, n, scale, got.data(), gs);
+        im.quantize(w, n, scale, got.data(), gs, w); // prefetching a "next row" (here: itself) changes nothing
         if (std::memcmp(got.data(), want.data(), got.size()) != 0) {
             for (int64_t i = 0; i <= n; ++i)
                 if (got[std::size_t(i)] != want[std::size_t(i)])
@@ -93,11 +93,11 @@ std::string checkQuantize(const float *w, int64_t n, float scale)
         if (!closeSum(gs.signal, ws.signal, n) || !closeSum(gs.noise, ws.noise, n))
             return describe(im.name, "signal/noise", n, scale);
         ql::ErrorStats ns = base; // q == nullptr (the MSE search): same statistics
-        im.quantize(w, n, scale, nullptr, ns);
+        im.quantize(w, n, scale, nullptr, ns, nullptr);
         if (ns.signal != gs.signal || ns.noise != gs.noise || ns.maxAbsErr != gs.maxAbsErr || ns.count != gs.count)
             return describe(im.name, "statistics without q differ from those with q", n, scale);
         ql::ErrorStats zs; // noise() is the MSE search's shortcut: bit-identical to quantize()'s noise
-        im.quantize(w, n, scale, nullptr, zs);
+        im.quantize(w, n, scale, nullptr, zs, nullptr);
         if (im.noise(w, n, scale) != zs.noise)
             return describe(im.name, "noise() differs from quantize()'s noise", n, scale);
     }
