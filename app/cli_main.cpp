@@ -4,6 +4,7 @@
 #include "cli_format.h"
 #include "errors.h"
 #include "luts.h"
+#include "lutsaturation.h"
 #include "manifest.h"
 #include "summary.h"
 
@@ -206,14 +207,21 @@ int main(int argc, char **argv)
                 std::cout << lutsJson(scales).dump(2) << "\n";
             else if (!common.quiet) {
                 for (int k = 0; k < kNumLuts; ++k) {
-                    const auto a = analyzeLut(LutKind(k), scales.in[k], scales.out[k]);
+                    const auto kind = LutKind(k);
+                    const auto a = analyzeLut(kind, scales.in[k], scales.out[k]);
+                    std::string notes;
+                    // Where saturation starts tells the user which inputs the table cannot represent.
+                    for (const auto &edge : lutSaturationEdges(kind, scales.in[k], scales.out[k])) {
+                        char buf[96];
+                        std::snprintf(buf, sizeof buf, "  clips to %d for x %s %.4g", edge.limit,
+                                      edge.aboveSaturates ? ">=" : "<=", edge.x);
+                        notes += buf;
+                    }
+                    if (a.monotonicViolations)
+                        notes += "  NOT MONOTONIC (" + std::to_string(a.monotonicViolations) + " steps)";
                     std::printf("%-9s in %-10g out %-10g  max err %.4g  mean err %.4g  saturated %3d/256%s\n",
-                                lutName(LutKind(k)), scales.in[k], scales.out[k], a.maxAbsError, a.meanAbsError,
-                                a.saturatedCount,
-                                a.monotonicViolations ? ("  NOT MONOTONIC (" + std::to_string(a.monotonicViolations) +
-                                                         " steps)")
-                                                            .c_str()
-                                                      : "");
+                                lutName(kind), scales.in[k], scales.out[k], a.maxAbsError, a.meanAbsError,
+                                a.saturatedCount, notes.c_str());
                 }
                 std::printf("Wrote:     %s, %s\n", (fs::path(lutDir) / "luts.bin").c_str(),
                             (fs::path(lutDir) / "luts.json").c_str());
