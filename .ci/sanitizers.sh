@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# CI: the whole CTest suite under AddressSanitizer + UndefinedBehaviorSanitizer (the `asan` preset: Debug,
+# QL_SANITIZE=ON). Any sanitizer report fails the test that triggered it (UBSan does not recover; LeakSanitizer
+# is on, with tests/lsan.supp for leaks inside system libraries only).
+#   QL_ASAN_GUI=OFF  skip the Qt Widgets GUI and its tests (faster build)
+#   JOBS=N           build and test parallelism (default 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${JOBS:-2}
+start=$(date +%s)
+cmake --preset asan -DQL_BUILD_GUI="${QL_ASAN_GUI:-ON}"
+cmake --build --preset asan -j"$jobs"
+built=$(date +%s)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ctest --preset asan -j"$jobs" --timeout 900
+echo "sanitizers.sh: build $((built - start)) s, tests $(($(date +%s) - built)) s"
