@@ -2,6 +2,7 @@
 
 #include "errors.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -52,12 +53,16 @@ void MappedFile::release(const std::byte *begin, std::size_t length) const
 {
     if (!m_data || begin < m_data || begin + length > m_data + m_size)
         return;
+    // Every page the range touches, partial ones included: the map is read-only and file-backed, so dropping a page
+    // that neighbouring data shares costs at most a soft fault that maps it again from the page cache. Rounding
+    // inwards instead would never release tensors smaller than a page, nor (with large folios mapped whole) the
+    // megabytes around them.
     const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    auto first = reinterpret_cast<std::uintptr_t>(begin);
-    auto last = first + length;
-    first = (first + page - 1) & ~(page - 1); // only whole pages inside the range
-    last &= ~(page - 1);
-    if (last > first)
+    auto first = reinterpret_cast<std::uintptr_t>(begin) & ~(page - 1);
+    const auto mapEnd = reinterpret_cast<std::uintptr_t>(m_data) + m_size;
+    auto last = std::min<std::uintptr_t>((reinterpret_cast<std::uintptr_t>(begin) + length + page - 1) & ~(page - 1),
+                                         (mapEnd + page - 1) & ~(page - 1));
+    if (length > 0 && last > first)
         ::madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
 }
 

@@ -21,7 +21,8 @@ public:
     std::span<const std::byte> bytes() const { return {m_data, m_size}; }
     const std::filesystem::path &path() const { return m_path; }
 
-    /// Tells the kernel the given range will not be needed again, so its pages leave our RSS.
+    /// Tells the kernel the given range will not be needed again, so its pages (all it touches) leave our RSS; a later
+    /// read of them, or of data sharing them, maps them again from the page cache.
     void release(const std::byte *begin, std::size_t length) const;
 
 private:

@@ -412,6 +412,11 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
             jobs.push_back({i, r, std::min(q.rows, r + rowsPerJob)});
     }
 
+    // Reading the archive's directory and pickle touched pages all over the map (with large folios a touch maps up to
+    // 2 MiB): drop them before the rows stream through, so only the pages being quantized are resident.
+    if (opt.releasePages && ck.file)
+        ck.file->release(ck.file->data(), ck.file->size());
+
     std::vector<ErrorStats> jobStats(jobs.size());
     std::atomic<std::size_t> next{0};
     std::exception_ptr firstError;
