@@ -143,6 +143,10 @@ MainWindow::~MainWindow()
 {
     m_loadJobs.invalidate();
     m_optimizeJobs.invalidate();
+    // ~QWidget destroys the children after this body; the undo stack's last signals (cleanChanged on clear) must not
+    // reach slots of a MainWindow that is already gone (UBSan under the asan preset: downcast of a destroyed object).
+    m_doc->undoStack()->disconnect(this);
+    m_doc->disconnect(this);
 }
 
 void MainWindow::createViews()
