@@ -301,7 +301,8 @@ void loadZip(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, const ReadL
         const uint64_t need = uint64_t(s.numel) * dtypeSize(s.dtype);
         if (uint64_t(s.numel) > it->second.size() / dtypeSize(s.dtype) || it->second.size() < need)
             throw inputError("storage record '" + s.key + "' has " + std::to_string(it->second.size()) +
-                                 " bytes, its header claims " + std::to_string(need),
+                                 " bytes, its header claims " + std::to_string(s.numel) + " " + dtypeName(s.dtype) +
+                                 " elements",
                              file, tensor);
         return it->second.first(need);
     });
