@@ -10,7 +10,7 @@
 #
 # usage: tests/bench/run_benchmarks.sh            (configures + builds the `bench` preset into build-bench/)
 # env:   RUNS=5  BUILD_DIR=build-bench  CKPT_DIR=$BUILD_DIR/ckpt  WORK_DIR=$BUILD_DIR/bench-out
-#        PEER=/work/shared/tools/numpy_peer.py  ONLY="world big"  SKIP_PYTHON=1  SKIP_KERNELS=1  SKIP_BUILD=1  RECACHE=0
+#        PEER=/work/shared/tools/numpy_peer.py  ONLY="world big" (or none)  SKIP_PYTHON=1  SKIP_KERNELS=1  SKIP_BUILD=1  RECACHE=0
 #        GUI=1 (also configure + build the `bench-gui` preset into build-bench-gui/ and time the inspector)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -63,6 +63,7 @@ for name in $ONLY; do
   case $name in
     world) ck=$CKPT/world-model.pt ;;
     big) ck=$CKPT/big-1gib.pt ;;
+    none) continue ;;
     *) echo "unknown checkpoint $name" >&2; exit 2 ;;
   esac
   [ "${RECACHE:-1}" = 0 ] || recache "$ck"
@@ -121,10 +122,12 @@ if [ "${GUI:-0}" = 1 ]; then
   hyperfine -N --style basic --warmup 1 --runs "$RUNS" --export-json "$WORK/gui-launch-hyperfine.json" \
     -n "quantlens --view table --screenshot" \
     "$GUIBUILD/bin/quantlens --open $CKPT/world-model.pt --view table --screenshot $WORK/table.png" >&2
-  $PY -c 'import json, statistics, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print(f"launch_to_screenshot median {statistics.median(r['times']) * 1000:.0f} ms (min {min(r['times']) * 1000:.0f}, max {max(r['times']) * 1000:.0f}; whole process, hyperfine, n={len(r['times'])})")' \
-    "$WORK/gui-launch-hyperfine.json"
+  $PY - "$WORK/gui-launch-hyperfine.json" <<'EOF'
+import json, statistics, sys
+t = json.load(open(sys.argv[1]))["results"][0]["times"]
+print(f"launch_to_screenshot median {statistics.median(t) * 1000:.0f} ms (min {min(t) * 1000:.0f}, max {max(t) * 1000:.0f};"
+      f" whole process, hyperfine, n={len(t)})")
+EOF
   for _ in $(seq "$RUNS"); do "$GUIBUILD/bin/bench_gui" "$CKPT/world-model.pt" | awk '/^launch_to_table/ {print $2}'; done |
     median | awk '{print "launch_to_table median " $1 " ms (from main(), median of runs)"}'
   "$GUIBUILD/bin/bench_gui" "$CKPT/world-model.pt" layers.0.mamba.in_proj.weight 21 | grep -v '^launch_to_table'
