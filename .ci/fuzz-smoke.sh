@@ -8,13 +8,14 @@ cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-20}
 start=$(date +%s)
 cmake --preset fuzz -DQL_SANITIZE=ON
-cmake --build --preset fuzz -j"${JOBS:-2}"
+targets=(unpickler zip legacy safetensors manifest luts_json overrides)
+cmake --build --preset fuzz -j"${JOBS:-2}" --target "${targets[@]/#/fuzz_}"
 built=$(date +%s)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tests/fuzz/make_corpus.sh "$work/seeds" > /dev/null
 status=0
-for t in unpickler zip legacy safetensors manifest luts_json overrides; do
+for t in "${targets[@]}"; do
   case $t in unpickler|zip|legacy) dict=tests/fuzz/pickle.dict ;; *) dict=tests/fuzz/json.dict ;; esac
   case $t in zip|legacy|safetensors|manifest) maxlen=65536 ;; *) maxlen=8192 ;; esac
   mkdir -p "$work/new/$t" "$work/seeds/$t" "$work/crash/$t"
