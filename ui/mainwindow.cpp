@@ -623,7 +623,9 @@ bool MainWindow::saveScreenshot(const QString &file)
 {
     m_tensor->refresh();
     m_scales->refresh();
-    QApplication::processEvents();
+    // Plots replot through queued requests; let those (and pending layouts) run before grabbing.
+    for (int i = 0; i < 3; ++i)
+        QApplication::processEvents();
     return grab().save(file, "PNG");
 }
 

@@ -2,9 +2,9 @@
 
 #include <qcustomplot.h>
 
-void applyPalette(QCustomPlot *plot)
+void applyPalette(QCustomPlot *plot, const QPalette &pal)
 {
-    const QPalette pal = plot->palette();
+    // The owner's palette: on a palette change the owner hears of it before its children do.
     const QColor text = pal.color(QPalette::WindowText);
     QColor grid = pal.color(QPalette::Mid);
     grid.setAlpha(110);

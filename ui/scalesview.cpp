@@ -75,7 +75,7 @@ ScalesView::ScalesView(QWidget *parent)
     m_histTitle = addTitle(m_histPlot);
     m_modelTitle = addTitle(m_modelPlot, tr("Scales across the model (box: quartiles, whiskers: min-max)"));
     for (auto *p : {m_channelPlot, m_histPlot, m_modelPlot})
-        applyPalette(p);
+        applyPalette(p, palette());
     setLog(m_channelPlot->yAxis);
     setIntegerTicks(m_channelPlot);
     setLog(m_histPlot->xAxis);
@@ -152,7 +152,7 @@ void ScalesView::rebuildModelPlot()
     m_modelPlot->clearPlottables();
     m_boxTensor.clear();
     if (!m_result) {
-        m_modelPlot->replot();
+        m_modelPlot->replot(QCustomPlot::rpQueuedReplot);
         return;
     }
     auto *boxes = new QCPStatisticalBox(m_modelPlot->xAxis, m_modelPlot->yAxis);
@@ -231,8 +231,8 @@ void ScalesView::rebuildTensorPlots()
     if (!m_result) {
         m_channelTitle->setText(tr("Per-channel scales"));
         m_histTitle->setText(tr("Scale distribution"));
-        m_channelPlot->replot();
-        m_histPlot->replot();
+        m_channelPlot->replot(QCustomPlot::rpQueuedReplot);
+        m_histPlot->replot(QCustomPlot::rpQueuedReplot);
         return;
     }
     std::vector<double> all;
@@ -300,14 +300,14 @@ void ScalesView::rebuildTensorPlots()
         for (auto it = m_histPlot->graph(g)->data()->constBegin(); it != m_histPlot->graph(g)->data()->constEnd(); ++it)
             top = std::max(top, it->value);
     m_histPlot->yAxis->setRange(0, std::max(top, 0.01) * 1.3);
-    m_channelPlot->replot();
-    m_histPlot->replot();
+    m_channelPlot->replot(QCustomPlot::rpQueuedReplot);
+    m_histPlot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void ScalesView::highlight()
 {
     if (m_modelPlot->plottableCount() == 0) {
-        m_modelPlot->replot();
+        m_modelPlot->replot(QCustomPlot::rpQueuedReplot);
         return;
     }
     auto *boxes = qobject_cast<QCPStatisticalBox *>(m_modelPlot->plottable(0));
@@ -318,5 +318,18 @@ void ScalesView::highlight()
         dec->setPen(QPen(palette().color(QPalette::WindowText), 2));
         boxes->setSelection(box >= 0 ? QCPDataSelection(QCPDataRange(box, box + 1)) : QCPDataSelection());
     }
-    m_modelPlot->replot();
+    m_modelPlot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ScalesView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    // A light/dark switch of the desktop: plots take their colours from the palette, so redraw them.
+    if (event->type() != QEvent::PaletteChange)
+        return;
+    for (auto *p : {m_channelPlot, m_histPlot, m_modelPlot})
+        applyPalette(p, palette());
+    m_modelDirty = m_tensorDirty = true;
+    if (isVisible())
+        refresh();
 }

@@ -85,7 +85,7 @@ TensorView::TensorView(QWidget *parent)
     m_histTitle = addTitle(m_histPlot);
     m_errTitle = addTitle(m_errPlot);
     for (auto *p : {m_rowPlot, m_histPlot, m_errPlot})
-        applyPalette(p);
+        applyPalette(p, palette());
     setIntegerTicks(m_rowPlot);
 
     m_rowProxy->setSourceModel(m_rowModel);
@@ -97,7 +97,12 @@ TensorView::TensorView(QWidget *parent)
     m_rows->setSelectionMode(QAbstractItemView::SingleSelection);
     m_rows->verticalHeader()->hide();
     m_rows->verticalHeader()->setDefaultSectionSize(m_rows->fontMetrics().height() + 6);
-    m_rows->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Fixed widths: ResizeToContents measures every row on each reset, which costs more than the analysis itself.
+    m_rows->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    const int digit = m_rows->fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    const int widths[RowTableModel::ColumnCount] = {6, 8, 10, 11, 9, 11, 7, 7};
+    for (int c = 0; c < RowTableModel::ColumnCount; ++c)
+        m_rows->setColumnWidth(c, (widths[c] + 3) * digit);
     m_rows->setAlternatingRowColors(true);
     connect(m_rows->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &cur) {
@@ -185,7 +190,7 @@ void TensorView::recompute()
         m_histTitle->setText(tr("Weights"));
         m_errTitle->setText(tr("Errors"));
         for (auto *p : {m_rowPlot, m_histPlot, m_errPlot})
-            p->replot();
+            p->replot(QCustomPlot::rpQueuedReplot);
         return;
     }
     const auto &q = m_result->tensors[std::size_t(m_index)];
@@ -236,8 +241,9 @@ void TensorView::recompute()
     plotHistograms();
     if (a && a->hasSource && !a->worstRows.empty())
         markRow(int(a->worstRows.front()));
+    // Queued: the three plots repaint once in the next paint pass instead of each forcing a synchronous render.
     for (auto *p : {m_rowPlot, m_histPlot, m_errPlot})
-        p->replot();
+        p->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void TensorView::plotRows(const ql::QuantizedTensor &q)
@@ -345,5 +351,18 @@ void TensorView::markRow(int row)
         return;
     m_tracer->setGraphKey(row);
     m_tracer->setVisible(true);
-    m_rowPlot->replot();
+    m_rowPlot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TensorView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    // A light/dark switch of the desktop: plots take their colours from the palette, so redraw them.
+    if (event->type() != QEvent::PaletteChange)
+        return;
+    for (auto *p : {m_rowPlot, m_histPlot, m_errPlot})
+        applyPalette(p, palette());
+    m_dirty = true;
+    if (isVisible())
+        refresh();
 }
