@@ -24,6 +24,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPointer>
 #include <QProgressBar>
 #include <QPromise>
 #include <QSettings>
@@ -127,7 +128,6 @@ MainWindow::MainWindow(QWidget *parent)
 
     connect(m_doc, &Document::sourceChanged, this, &MainWindow::onSourceChanged);
     connect(m_doc, &Document::resultChanged, this, &MainWindow::onResultChanged);
-    connect(m_doc->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateActions);
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -141,6 +141,9 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow()
 {
+    // The document is a child and outlives our members; its last signals (undo stack teardown) must not reach us.
+    m_doc->disconnect(this);
+    m_doc->undoStack()->disconnect(this);
     m_loadJobs.invalidate();
     m_optimizeJobs.invalidate();
     // ~QWidget destroys the children after this body; the undo stack's last signals (cleanChanged on clear) must not
@@ -360,7 +363,11 @@ void MainWindow::openPath(const QString &path)
         promise.addResult(std::move(out));
     });
     watcher->setFuture(future);
-    m_cancelCurrent = [watcher] { watcher->cancel(); };
+    // QPointer: the watcher deletes itself when done; a later Cancel must not touch it.
+    m_cancelCurrent = [w = QPointer<QFutureWatcherBase>(watcher)] {
+        if (w)
+            w->cancel();
+    };
 }
 
 void MainWindow::cancelJobs()
@@ -588,7 +595,11 @@ void MainWindow::optimize()
         }
         promise.addResult(std::move(out));
     }));
-    m_cancelCurrent = [watcher] { watcher->cancel(); };
+    // QPointer: the watcher deletes itself when done; a later Cancel must not touch it.
+    m_cancelCurrent = [w = QPointer<QFutureWatcherBase>(watcher)] {
+        if (w)
+            w->cancel();
+    };
 }
 
 void MainWindow::saveArtifactsTo(const QString &dir)
