@@ -150,15 +150,28 @@ QuantizeResult loadArtifacts(const std::filesystem::path &dir)
     try {
         r.model.architecture = m.at("architecture");
         r.model.modelType = r.model.architecture.at("model_type").get<std::string>();
-        r.totalBytes = m.at("total_weight_bytes").get<uint64_t>();
+        // nlohmann converts a float to an integer with a plain cast (undefined when out of range): only integers
+        // are accepted where integers are meant.
+        auto count = [&](const Json &v, const char *what, const std::string &tensor) {
+            if (!v.is_number_unsigned())
+                throw inputError(std::string(what) + " is not a non-negative integer: " + v.dump(), file, tensor);
+            return v.get<uint64_t>();
+        };
+        r.totalBytes = count(m.at("total_weight_bytes"), "total_weight_bytes", {});
         for (const auto &[group, entries] : m.at("weights").items())
             for (const auto &[name, e] : entries.items()) {
                 QuantizedTensor t;
                 t.name = name;
                 t.group = group;
-                t.shape = e.at("shape").get<std::vector<int64_t>>();
-                t.offset = e.at("offset").get<uint64_t>();
-                t.size = e.at("size").get<uint64_t>();
+                if (!e.at("shape").is_array())
+                    throw inputError("shape " + e.at("shape").dump() + " is not a list of sizes", file, name);
+                for (const auto &d : e.at("shape")) {
+                    if (!d.is_number_integer())
+                        throw inputError("shape " + e.at("shape").dump() + " is not a list of sizes", file, name);
+                    t.shape.push_back(d.get<int64_t>());
+                }
+                t.offset = count(e.at("offset"), "offset", name);
+                t.size = count(e.at("size"), "size", name);
                 // Consumers index the INT8 bytes through shape, rows and cols: they must describe `size` bytes.
                 uint64_t numel = 1;
                 for (int64_t d : t.shape) {

@@ -349,6 +349,8 @@ private Q_SLOTS:
         row("manifest-size-2e63", "manifest.json", "is not a list of sizes");
         row("manifest-shape-size-mismatch", "manifest.json", "holds 2000 elements but size is 6");
         row("manifest-not-utf8", "manifest.json", "not valid JSON");
+        row("manifest-float-size", "manifest.json", "size is not a non-negative integer: -9.2e+19");
+        row("manifest-float-shape", "manifest.json", "is not a list of sizes");
         row("luts-infinite-scale", "luts.json", "not a valid luts.json");
         row("luts-negative-scale", "luts.json", "non-positive or non-finite scale");
         row("overrides-bad-percentile", "overrides.json", "not valid JSON");

@@ -296,6 +296,10 @@ m['weights']['projections']['trunk.0.weight']['shape'] = [-1, 1]
 write_dir('manifest-size-2e63', {'manifest.json': json.dumps(m).encode(), 'weights_int8.bin': bytes(8)})
 m = json.loads(json.dumps(man)); m['weights']['projections']['trunk.0.weight']['shape'] = [2, 1000]
 write_dir('manifest-shape-size-mismatch', {'manifest.json': json.dumps(m).encode(), 'weights_int8.bin': bytes(8)})
+m = json.loads(json.dumps(man)); m['weights']['projections']['trunk.0.weight']['size'] = -9.2e19
+write_dir('manifest-float-size', {'manifest.json': json.dumps(m).encode(), 'weights_int8.bin': bytes(8)})
+m = json.loads(json.dumps(man)); m['weights']['projections']['trunk.0.weight']['shape'] = [2.5e30, 3]
+write_dir('manifest-float-shape', {'manifest.json': json.dumps(m).encode(), 'weights_int8.bin': bytes(8)})
 write_dir('manifest-valid', {'manifest.json': json.dumps(man).encode(), 'weights_int8.bin': bytes(range(8))})
 write_dir('manifest-not-utf8', {'manifest.json': b'{"format": "\xff\xfe"}', 'weights_int8.bin': b''})
 luts = json.loads(open(os.path.join(golden, 'luts-default', 'luts.json')).read())
