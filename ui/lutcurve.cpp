@@ -1,5 +1,7 @@
 #include "lutcurve.h"
 
+#include "plotstyle.h"
+
 #include "lutsaturation.h"
 
 #include <QDoubleSpinBox>
@@ -90,6 +92,7 @@ LutCurve::LutCurve(ql::LutKind kind, QWidget *parent)
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName(name + QStringLiteral("Plot"));
     m_plot->setMinimumHeight(220);
+    m_plot->setPlottingHint(QCP::phFastPolylines, true);
     m_plot->plotLayout()->clear();
     m_valueRect = new QCPAxisRect(m_plot);
     m_errorRect = new QCPAxisRect(m_plot);
@@ -328,15 +331,7 @@ void LutCurve::applyPalette()
     grid.setAlpha(110);
     m_plot->setBackground(pal.brush(QPalette::Base));
     for (QCPAxisRect *rect : {m_valueRect, m_errorRect})
-        for (QCPAxis *axis : rect->axes()) {
-            axis->setBasePen(QPen(text, 1));
-            axis->setTickPen(QPen(text, 1));
-            axis->setSubTickPen(QPen(text, 1));
-            axis->setTickLabelColor(text);
-            axis->setLabelColor(text);
-            axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
-            axis->grid()->setZeroLinePen(QPen(grid, 1));
-        }
+        ::applyPalette(rect, pal);
     m_plot->legend->setBrush(pal.brush(QPalette::Base));
     QColor note = pal.color(QPalette::Base);
     note.setAlpha(225);

@@ -2,14 +2,22 @@
 
 #include <qcustomplot.h>
 
-void applyPalette(QCustomPlot *plot, const QPalette &pal)
+QCustomPlot *makeInspectorPlot(QWidget *parent, const QSize &minimum)
 {
-    // The owner's palette: on a palette change the owner hears of it before its children do.
+    auto *p = new QCustomPlot(parent);
+    p->setMinimumSize(minimum);
+    p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    p->setAntialiasedElements(QCP::aePlottables);
+    p->setPlottingHint(QCP::phFastPolylines, true);
+    return p;
+}
+
+void applyPalette(QCPAxisRect *rect, const QPalette &pal)
+{
     const QColor text = pal.color(QPalette::WindowText);
     QColor grid = pal.color(QPalette::Mid);
     grid.setAlpha(110);
-    plot->setBackground(pal.brush(QPalette::Base));
-    for (QCPAxis *axis : plot->axisRect()->axes()) {
+    for (QCPAxis *axis : rect->axes()) {
         axis->setBasePen(QPen(text, 1));
         axis->setTickPen(QPen(text, 1));
         axis->setSubTickPen(QPen(text, 1));
@@ -18,6 +26,16 @@ void applyPalette(QCustomPlot *plot, const QPalette &pal)
         axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
         axis->grid()->setZeroLinePen(QPen(grid, 1));
     }
+}
+
+void applyPalette(QCustomPlot *plot, const QPalette &pal)
+{
+    // The owner's palette: on a palette change the owner hears of it before its children do.
+    const QColor text = pal.color(QPalette::WindowText);
+    QColor grid = pal.color(QPalette::Mid);
+    grid.setAlpha(110);
+    plot->setBackground(pal.brush(QPalette::Base));
+    applyPalette(plot->axisRect(), pal);
     plot->legend->setBrush(pal.brush(QPalette::Base));
     plot->legend->setTextColor(text);
     plot->legend->setBorderPen(QPen(grid));

@@ -13,15 +13,6 @@
 
 namespace {
 
-QCustomPlot *makePlot(QWidget *parent)
-{
-    auto *p = new QCustomPlot(parent);
-    p->setMinimumSize(260, 180);
-    p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    p->setAntialiasedElements(QCP::aePlottables);
-    return p;
-}
-
 void setLog(QCPAxis *axis)
 {
     axis->setScaleType(QCPAxis::stLogarithmic);
@@ -65,9 +56,9 @@ void logHistogram(const std::vector<double> &v, double lo, double hi, QVector<do
 ScalesView::ScalesView(QWidget *parent)
     : QWidget(parent)
     , m_summary(new QLabel(this))
-    , m_channelPlot(makePlot(this))
-    , m_histPlot(makePlot(this))
-    , m_modelPlot(makePlot(this))
+    , m_channelPlot(makeInspectorPlot(this, QSize(260, 180)))
+    , m_histPlot(makeInspectorPlot(this, QSize(260, 180)))
+    , m_modelPlot(makeInspectorPlot(this, QSize(260, 180)))
 {
     m_summary->setWordWrap(true);
     m_summary->setTextFormat(Qt::RichText);

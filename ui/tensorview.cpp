@@ -50,27 +50,18 @@ void setSteps(QCustomPlot *plot, const ql::Histogram &h, const QColor &color, co
     g->setName(name);
 }
 
-QCustomPlot *makePlot(QWidget *parent)
-{
-    auto *p = new QCustomPlot(parent);
-    p->setMinimumSize(260, 200);
-    p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    p->setAntialiasedElements(QCP::aePlottables);
-    return p;
-}
-
 } // namespace
 
 TensorView::TensorView(QWidget *parent)
     : QWidget(parent)
     , m_header(new QLabel(this))
     , m_note(new QLabel(this))
-    , m_rowPlot(makePlot(this))
+    , m_rowPlot(makeInspectorPlot(this, QSize(260, 200)))
     , m_rows(new QTableView(this))
     , m_rowModel(new RowTableModel(this))
     , m_rowProxy(new QSortFilterProxyModel(this))
-    , m_histPlot(makePlot(this))
-    , m_errPlot(makePlot(this))
+    , m_histPlot(makeInspectorPlot(this, QSize(260, 200)))
+    , m_errPlot(makeInspectorPlot(this, QSize(260, 200)))
 {
     m_header->setTextFormat(Qt::RichText);
     m_header->setWordWrap(true);

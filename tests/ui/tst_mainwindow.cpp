@@ -11,6 +11,7 @@
 #include "tensorview.h"
 
 #include <QElapsedTimer>
+#include <qcustomplot.h>
 #include <QFile>
 #include <QLabel>
 #include <QTemporaryDir>
@@ -301,6 +302,12 @@ private Q_SLOTS:
         const qint64 ms = timer.elapsed();
         qInfo("override + refresh of %s: %lld ms", ts[std::size_t(largest)].name.c_str(), ms);
         QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("per_channel_percentile")));
+        // Dense lines (per-row SNR and scales of a 1676-row tensor) stroked as one antialiased path cost ~200 ms per
+        // repaint (perf, bench_gui); every plot of the window must draw polylines segment by segment.
+        const auto plots = w.findChildren<QCustomPlot *>();
+        QVERIFY(plots.size() >= 6);
+        for (const QCustomPlot *p : plots)
+            QVERIFY2(p->plottingHints().testFlag(QCP::phFastPolylines), qPrintable(p->parent()->metaObject()->className()));
     }
 
     void commandLine()
