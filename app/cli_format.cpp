@@ -7,6 +7,47 @@
 
 namespace ql::cli {
 
+std::string printable(std::string_view text, bool keepLines)
+{
+    std::string out;
+    out.reserve(text.size());
+    const auto hex = [&out](unsigned char c) {
+        static const char digits[] = "0123456789abcdef";
+        out += "\\x";
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            if ((c < 0x20 && !(keepLines && (c == '\n' || c == '\t'))) || c == 0x7f)
+                hex(c);
+            else
+                out += char(c);
+            ++i;
+            continue;
+        }
+        // A well-formed UTF-8 sequence (no overlongs, no surrogates) that is not a C1 control passes unchanged.
+        const std::size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        bool ok = n > 0 && i + n <= text.size();
+        for (std::size_t k = 1; ok && k < n; ++k)
+            ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+        if (ok) {
+            const auto c1 = static_cast<unsigned char>(text[i + 1]);
+            ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0) && !(c == 0xf0 && c1 < 0x90) &&
+                 !(c == 0xf4 && c1 >= 0x90) && !(c == 0xc2 && c1 < 0xa0); // C1 controls U+0080..U+009F
+        }
+        if (!ok) {
+            hex(c);
+            ++i;
+            continue;
+        }
+        out.append(text.substr(i, n));
+        i += n;
+    }
+    return out;
+}
+
 void printSummary(std::FILE *out, const QuantizeResult &r)
 {
     const Json s = summaryJson(r);
@@ -14,7 +55,8 @@ void printSummary(std::FILE *out, const QuantizeResult &r)
     for (const auto &[k, v] : r.model.architecture.items())
         if (k != "model_type")
             arch += (arch.empty() ? "" : ", ") + k + "=" + v.dump();
-    std::fprintf(out, "Model:        %s (%s) — %s\n", r.model.modelType.c_str(), r.model.format().c_str(), arch.c_str());
+    std::fprintf(out, "Model:        %s (%s) — %s\n", printable(r.model.modelType).c_str(), r.model.format().c_str(),
+                 printable(arch).c_str());
     std::fprintf(out, "Parameters:   %s in %zu tensors%s\n", groupDigits(s["parameters"].get<uint64_t>()).c_str(),
                  r.tensors.size(),
                  r.skipped.empty() ? "" : (" (" + std::to_string(r.skipped.size()) + " skipped)").c_str());
@@ -39,7 +81,7 @@ void printSummary(std::FILE *out, const QuantizeResult &r)
     if (!low.empty()) {
         std::fprintf(out, "Investigate:  %zu matrix weights below 20 dB:", low.size());
         for (std::size_t i = 0; i < low.size() && i < 5; ++i)
-            std::fprintf(out, " %s (%.1f dB)", low[i]->name.c_str(), *low[i]->stats.snrDb());
+            std::fprintf(out, " %s (%.1f dB)", printable(low[i]->name).c_str(), *low[i]->stats.snrDb());
         std::fprintf(out, "%s\n", low.size() > 5 ? " ..." : "");
     }
     std::fprintf(out, "Rent:         ~%.4f SOL for %llu upload transactions\n", s["rent_sol"].get<double>(),
@@ -48,12 +90,14 @@ void printSummary(std::FILE *out, const QuantizeResult &r)
 
 void printTable(std::FILE *out, const QuantizeResult &r, const std::vector<const QuantizedTensor *> &rows)
 {
+    std::vector<std::string> names;
     std::size_t w = 4;
     for (auto t : rows)
-        w = std::max(w, t->name.size());
+        w = std::max(w, names.emplace_back(printable(t->name)).size());
     std::fprintf(out, "%-*s  %-13s  %-12s  %-8s  %-10s  %8s  %10s  %10s  %8s  %9s  %9s  %5s\n", int(w), "name", "group",
                  "shape", "dtype", "quant", "snr_db", "mse", "max_err", "rel_err%", "bytes", "offset", "shard");
-    for (auto t : rows) {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const QuantizedTensor *t = rows[i];
         const auto snr = t->stats.snrDb();
         char snrText[32];
         if (snr)
@@ -61,7 +105,7 @@ void printTable(std::FILE *out, const QuantizeResult &r, const std::vector<const
         else
             std::snprintf(snrText, sizeof snrText, "%8s", "-");
         std::fprintf(out, "%-*s  %-13s  %-12s  %-8s  %-10s  %s  %10.3e  %10.3e  %8.4f  %9llu  %9llu  %5d\n", int(w),
-                     t->name.c_str(), t->group.c_str(), shapeText(t->shape).c_str(), dtypeName(t->dtype),
+                     names[i].c_str(), printable(t->group).c_str(), shapeText(t->shape).c_str(), dtypeName(t->dtype),
                      t->strategy.layout == ScaleLayout::PerChannel ? "channel" : "tensor", snrText, t->stats.mse(),
                      t->stats.maxAbsErr, t->stats.relativeErrorPct(), static_cast<unsigned long long>(t->size),
                      static_cast<unsigned long long>(t->offset), shardOf(r.shards, t->offset));

@@ -40,7 +40,7 @@ void printWarnings(const QuantizeResult &r, bool quiet)
     if (quiet)
         return;
     for (const auto &w : r.warnings)
-        std::fprintf(stderr, "warning: %s\n", w.c_str());
+        std::fprintf(stderr, "warning: %s\n", cli::printable(w, true).c_str());
 }
 
 int runQuantize(const std::string &checkpoint, const std::string &outDir, const std::string &overrides,
@@ -231,7 +231,7 @@ int main(int argc, char **argv)
         if (*in)
             return runInspect(inspectPath, overrides, sortBy, filter, below, top, common);
     } catch (const Error &e) {
-        std::fprintf(stderr, "quantlens-cli: error: %s\n", e.what());
+        std::fprintf(stderr, "quantlens-cli: error: %s\n", cli::printable(e.what(), true).c_str());
         switch (e.kind()) {
         case ErrorKind::Usage:
             return cli::Usage;
@@ -248,7 +248,7 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "quantlens-cli: error: out of memory\n");
         return cli::Internal;
     } catch (const std::exception &e) {
-        std::fprintf(stderr, "quantlens-cli: internal error: %s\n", e.what());
+        std::fprintf(stderr, "quantlens-cli: internal error: %s\n", cli::printable(e.what(), true).c_str());
         return cli::Internal;
     }
     return cli::Usage;

@@ -241,6 +241,36 @@ private Q_SLOTS:
         }
     }
 
+    /// Names come from the file: control characters reach the terminal as \xNN, never as raw ESC/BEL/CSI bytes.
+    void controlCharactersAreEscaped()
+    {
+        const auto raw = [](const Run &r, bool c1 = true) {
+            const QString all = r.out + r.err;
+            for (const QChar c : all)
+                if (c == QChar(0x1b) || c == QChar(0x07) || (c1 && c == QChar(0x9b)))
+                    return true;
+            return false;
+        };
+        QTemporaryDir cwd;
+        const QString odd = q(kData / "hostile" / "odd-escape-in-name.pt");
+        Run r = cli({"inspect", odd}, cwd.path());
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY2(r.out.contains(R"(trunk.0.bias\x1b]0;pwned\x07\x1b[2J\xc2\x9b31m)"), qPrintable(r.out));
+        QVERIFY2(!raw(r), qPrintable(describe(r)));
+        r = cli({"inspect", odd, "--json"}, cwd.path());
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        // JSON escapes C0 controls itself (\u001b); U+009B is valid JSON text and stays, for the program reading it.
+        QVERIFY2(!raw(r, false), qPrintable(describe(r)));
+        r = cli({"quantize", "--checkpoint", odd, "--output-dir", "out"}, cwd.path());
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY2(!raw(r), qPrintable(describe(r)));
+        r = cli({"quantize", "--checkpoint", q(kData / "hostile" / "bad-escape-nan.pt"), "--output-dir", "bad"},
+                cwd.path());
+        QVERIFY2(r.code == 3, qPrintable(describe(r)));
+        QVERIFY2(r.err.contains(R"(tensor 'trunk.0.weight\x1b[2J\x1b[31m': holds NaN at index [0, 1])"), qPrintable(r.err));
+        QVERIFY2(!raw(r), qPrintable(describe(r)));
+    }
+
     /// malicious.pt (torch.load would run `touch quantlens-pwned`) never runs anything, whatever the command.
     void maliciousNeverExecutes()
     {

@@ -282,6 +282,16 @@ filler = next('z/pad' + 'x' * k for k in range(4)
 write('odd-misaligned-float.pt', raw_zip([{'name': 'z/data.pkl', 'data': good_pkl}, {'name': filler, 'data': b''},
                                           {'name': 'z/data/0', 'data': struct.pack('<4f', 1, -2, 3, .5)}]))
 
+# control characters in names: the CLI must print them escaped (ESC ] sets the terminal title, ESC [2J clears it)
+ESC_NAME = 'trunk.0.bias\x1b]0;pwned\x07\x1b[2J\x9b31m'
+esc = collections.OrderedDict()
+esc['trunk.0.weight'] = tl.Tensor(tl.Storage('FloatStorage', [0.5 * i - 3 for i in range(24)]), (4, 6))
+esc[ESC_NAME] = tl.Tensor(tl.Storage('FloatStorage', [0.1, -0.2, 0.3, 0.4]), (4,))
+write('odd-escape-in-name.pt', tl.save_zip({'model_state_dict': esc}, 'odd', 2))
+esc = collections.OrderedDict()
+esc['trunk.0.weight\x1b[2J\x1b[31m'] = tl.Tensor(tl.Storage('FloatStorage', [1.0, float('nan'), 2.0, 3.0]), (2, 2))
+write('bad-escape-nan.pt', tl.save_zip({'model_state_dict': esc}, 'bad', 2))
+
 # ---- JSON readers ---------------------------------------------------------------------------------------------
 man = json.loads(tl.small_manifest().split(b'\0')[0])
 m = json.loads(json.dumps(man)); m['total_weight_bytes'] = 10**15
