@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace ql {
 
@@ -38,6 +39,7 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path &
             throw inputError(std::string("cannot map: ") + std::strerror(e), path.string());
         }
         file->m_data = static_cast<const std::byte *>(p);
+        ::madvise(p, file->m_size, MADV_RANDOM); // advisory: failure only costs read-ahead
     }
     ::close(fd);
     return file;
@@ -49,20 +51,45 @@ MappedFile::~MappedFile()
         ::munmap(const_cast<std::byte *>(m_data), m_size);
 }
 
+namespace {
+
+/// The pages [first, last) that cover [begin, begin + length) inside the map, or an empty range.
+std::pair<std::uintptr_t, std::uintptr_t> pagesOf(const std::byte *data, std::size_t size, const std::byte *begin,
+                                                  std::size_t length)
+{
+    if (!data || length == 0 || begin < data || begin + length > data + size)
+        return {0, 0};
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const auto first = reinterpret_cast<std::uintptr_t>(begin) & ~(page - 1);
+    const auto mapEnd = reinterpret_cast<std::uintptr_t>(data) + size;
+    const auto last = std::min<std::uintptr_t>((reinterpret_cast<std::uintptr_t>(begin) + length + page - 1) & ~(page - 1),
+                                               (mapEnd + page - 1) & ~(page - 1));
+    return last > first ? std::pair{first, last} : std::pair<std::uintptr_t, std::uintptr_t>{0, 0};
+}
+
+} // namespace
+
+void MappedFile::streamFromHere() const
+{
+    if (m_data)
+        ::madvise(const_cast<std::byte *>(m_data), m_size, MADV_NORMAL);
+}
+
+void MappedFile::willNeed(const std::byte *begin, std::size_t length) const
+{
+    const auto [first, last] = pagesOf(m_data, m_size, begin, length);
+    if (last > first)
+        ::madvise(reinterpret_cast<void *>(first), last - first, MADV_WILLNEED);
+}
+
 void MappedFile::release(const std::byte *begin, std::size_t length) const
 {
-    if (!m_data || begin < m_data || begin + length > m_data + m_size)
-        return;
     // Every page the range touches, partial ones included: the map is read-only and file-backed, so dropping a page
     // that neighbouring data shares costs at most a soft fault that maps it again from the page cache. Rounding
     // inwards instead would never release tensors smaller than a page, nor (with large folios mapped whole) the
     // megabytes around them.
-    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    auto first = reinterpret_cast<std::uintptr_t>(begin) & ~(page - 1);
-    const auto mapEnd = reinterpret_cast<std::uintptr_t>(m_data) + m_size;
-    auto last = std::min<std::uintptr_t>((reinterpret_cast<std::uintptr_t>(begin) + length + page - 1) & ~(page - 1),
-                                         (mapEnd + page - 1) & ~(page - 1));
-    if (length > 0 && last > first)
+    const auto [first, last] = pagesOf(m_data, m_size, begin, length);
+    if (last > first)
         ::madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
 }
 

@@ -24,6 +24,15 @@ public:
     /// Tells the kernel the given range will not be needed again, so its pages (all it touches) leave our RSS; a later
     /// read of them, or of data sharing them, maps them again from the page cache.
     void release(const std::byte *begin, std::size_t length) const;
+    /// The map is opened with MADV_RANDOM: while the archive's directory, local headers and pickle are parsed, a fault
+    /// reads only its own page instead of the device's read-ahead window around it (8 MiB on the benchmark machine),
+    /// so records that are never read (optimizer state) stay on disk. Once parsing is over, this restores normal
+    /// advice (fault-around on cached pages); the tensors are then announced with willNeed() just before they are
+    /// read. Measured on the seed-shaped world model after dropping it from the page cache: 17 of its 50 MB read,
+    /// not all of it, and 49 ms instead of 89 ms.
+    void streamFromHere() const;
+    /// Starts reading a range into the page cache (MADV_WILLNEED): it is about to be read.
+    void willNeed(const std::byte *begin, std::size_t length) const;
 
 private:
     MappedFile() = default;

@@ -385,6 +385,16 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
             sink->write(offset, data, size);
     };
 
+    // Parsing is over: tensor data streams from here with normal read-ahead (see MappedFile::streamFromHere).
+    if (ck.file)
+        ck.file->streamFromHere();
+    auto willNeed = [&](std::size_t i, int64_t r0, int64_t r1) {
+        const TensorData &t = *sources[i];
+        const int64_t cols = res.tensors[i].cols;
+        if (ck.file && t.isContiguous())
+            ck.file->willNeed(t.firstByte() + r0 * cols * int64_t(dtypeSize(t.dtype)),
+                              static_cast<std::size_t>((r1 - r0) * cols) * dtypeSize(t.dtype));
+    };
     // Whole-tensor work first: integer tensors and per-tensor scales.
     struct Job
     {
@@ -397,6 +407,8 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
         const TensorData &t = *sources[i];
         if (q.rows == 0 || q.cols == 0)
             continue;
+        if (useDoublePath(t, q.strategy) || q.strategy.layout == ScaleLayout::PerTensor)
+            willNeed(i, 0, q.rows);
         if (useDoublePath(t, q.strategy)) {
             std::vector<int8_t> buf(q.size);
             quantizeDouble(t, q, direct ? direct + q.offset : buf.data(), opt.rowStats);
@@ -431,6 +443,8 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
             const Job &job = jobs[j];
             auto &q = res.tensors[job.tensor];
             const TensorData &t = *sources[job.tensor];
+            for (std::size_t k = j; k < std::min(j + 2, jobs.size()); ++k) // this job's rows and the next one's
+                willNeed(jobs[k].tensor, jobs[k].r0, jobs[k].r1);
             const uint64_t off = q.offset + uint64_t(job.r0 * q.cols);
             const std::size_t n = static_cast<std::size_t>((job.r1 - job.r0) * q.cols);
             try {
