@@ -84,6 +84,34 @@ for name in $ONLY; do
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# Cold runs: the checkpoint dropped from the page cache before each run (as after a reboot or a download to another
+# disk). fincore(1) then shows how much of the file the run read: the tensors that are quantized, not the optimizer
+# state. Both tools, RUNS runs each, median wall time.
+COLD=$WORK/cold.txt
+: >"$COLD"
+drop() { $PY -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+os.close(fd)' "$1"; }
+for name in $ONLY; do
+  case $name in world) ck=$CKPT/world-model.pt ;; big) ck=$CKPT/big-1gib.pt ;; *) continue ;; esac
+  for tool in quantlens python; do
+    [ "$tool" = python ] && [ "${SKIP_PYTHON:-0}" = 1 ] && continue
+    times=()
+    for _ in $(seq "$RUNS"); do
+      rm -rf "$WORK/cold-out"
+      drop "$ck"
+      start=$(date +%s%N)
+      if [ "$tool" = quantlens ]; then "$CLI" quantize --checkpoint "$ck" --output-dir "$WORK/cold-out" -q
+      else "$PY" "$PEER" "$ck" "$WORK/cold-out" >/dev/null; fi
+      times+=($(( $(date +%s%N) - start )))
+      resident=$(fincore -b -n -o RES "$ck" | tr -d ' ')
+    done
+    med=$(printf '%s\n' "${times[@]}" | median)
+    echo "$name $tool $med $resident $(stat -c %s "$ck")" >>"$COLD"
+  done
+done
+
 # Markdown table from the hyperfine JSON and the RSS medians.
 $PY - "$WORK" "$RESULTS" <<'EOF'
 import json, os, statistics, sys
@@ -106,6 +134,12 @@ for line in open(results):
         print(f"| {os.path.basename(ck)} ({os.path.getsize(ck) / 1e6:.1f} MB) | {fp32 / 2**20:.1f} MiB | {tool} | "
               f"{med[tool] * 1000:.0f} ms ({min(r['times']) * 1000:.0f}–{max(r['times']) * 1000:.0f}) | "
               f"{fp32 / med[tool] / 1e9:.2f} | {int(rss) / 1024:.1f} MiB | {ratio} |")
+print()
+print("| checkpoint, cold page cache | tool | wall median | read from disk (fincore) |")
+print("|---|---|---|---|")
+for line in open(os.path.join(work, "cold.txt")):
+    name, tool, med, res, size = line.split()
+    print(f"| {name} | {tool} | {float(med) / 1e6:.0f} ms | {int(res) / 1e6:.1f} of {int(size) / 1e6:.1f} MB |")
 EOF
 
 if [ "${SKIP_KERNELS:-0}" != 1 ] && [ -x "$BUILD/bin/bench_kernels" ]; then
