@@ -167,10 +167,10 @@ PersistentLoader storageLoader(const std::string &file, std::unordered_map<std::
         if (!dtypeFromStorageClass(cls, dt))
             throw inputError("unsupported storage type " + type->text, file);
         auto s = arena.make(PyObject::Type::Storage);
-        s->storage.key = key->text;
-        s->storage.dtype = dt;
-        s->storage.location = loc && loc->isString() ? loc->text : "";
-        s->storage.numel = numel->integer;
+        s->storage->key = key->text;
+        s->storage->dtype = dt;
+        s->storage->location = loc && loc->isString() ? loc->text : "";
+        s->storage->numel = numel->integer;
         seen[key->text] = s;
         return s;
     };
@@ -218,15 +218,15 @@ void interpretRoot(const PyObject *root, Checkpoint &ck,
         }
         if (validUtf8(k->text) != k->text)
             throw inputError("state dict key is not valid UTF-8: " + describe(k), file);
-        const TensorRef &tr = v->tensor;
+        const TensorRef &tr = *v->tensor;
         TensorData t;
         t.name = k->text;
-        t.dtype = tr.storage->storage.dtype;
+        t.dtype = tr.storage->storage->dtype;
         t.shape = tr.shape;
         t.strides = tr.strides;
         t.storageOffset = tr.storageOffset;
-        t.storageKey = tr.storage->storage.key;
-        t.storage = bytes(tr.storage->storage, t.name);
+        t.storageKey = tr.storage->storage->key;
+        t.storage = bytes(*tr.storage->storage, t.name);
         t.validate(file);
         ck.tensors.push_back(std::move(t));
     }
@@ -342,7 +342,7 @@ void loadLegacy(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, std::siz
         int64_t numel;
         std::memcpy(&numel, data.data() + pos, 8);
         pos += 8;
-        const uint64_t es = dtypeSize(it->second->storage.dtype);
+        const uint64_t es = dtypeSize(it->second->storage->dtype);
         if (numel < 0 || uint64_t(numel) > (data.size() - pos) / es)
             throw inputError("storage '" + k->text + "' claims " + std::to_string(numel) +
                                  " elements, more than the file holds (truncated or corrupt)",

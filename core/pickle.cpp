@@ -95,6 +95,10 @@ PyObject *PickleArena::make(PyObject::Type t)
 {
     auto &o = m_objects.emplace_back();
     o.type = t;
+    if (t == PyObject::Type::Storage)
+        o.storage = &m_storages.emplace_back();
+    else if (t == PyObject::Type::Tensor)
+        o.tensor = &m_tensors.emplace_back();
     return &o;
 }
 
@@ -422,10 +426,10 @@ const PyObject *Unpickler::rebuildTensor(const PyObject *args)
         if (shape[i] < 0 || strides[i] < 0)
             fail("_rebuild_tensor_v2: negative size or stride");
     auto t = m_arena.make(PyObject::Type::Tensor);
-    t->tensor.storage = storage;
-    t->tensor.storageOffset = args->items[1]->integer;
-    t->tensor.shape = std::move(shape);
-    t->tensor.strides = std::move(strides);
+    t->tensor->storage = storage;
+    t->tensor->storageOffset = args->items[1]->integer;
+    t->tensor->shape = std::move(shape);
+    t->tensor->strides = std::move(strides);
     return t;
 }
 
@@ -990,7 +994,7 @@ std::string describe(const PyObject *o, int depth)
     case T::Object:
         return o->text + "(...)";
     case T::Storage:
-        return "storage '" + o->storage.key + "'";
+        return "storage '" + o->storage->key + "'";
     case T::Tensor:
         return "tensor";
     }

@@ -143,8 +143,8 @@ struct Loaded
 const PyObject *fakeStorage(const PyObject *pid, ql::PickleArena &arena)
 {
     auto s = arena.make(T::Storage);
-    s->storage.key = pid->type == T::String ? pid->text : pid->items.size() > 2 ? pid->items[2]->text : "?";
-    s->storage.numel = 6;
+    s->storage->key = pid->type == T::String ? pid->text : pid->items.size() > 2 ? pid->items[2]->text : "?";
+    s->storage->numel = 6;
     return s;
 }
 
@@ -407,17 +407,17 @@ private Q_SLOTS:
         for (bool parameter : {false, true}) {
             const auto l = load(tensorPickle(parameter), true);
             QCOMPARE(l.root->type, T::Tensor);
-            QCOMPARE(l.root->tensor.storage->storage.key, std::string("7"));
-            QCOMPARE(l.root->tensor.storageOffset, int64_t(1));
-            QCOMPARE(l.root->tensor.shape, (std::vector<int64_t>{2, 2}));
-            QCOMPARE(l.root->tensor.strides, (std::vector<int64_t>{1, 2})); // a transposed view
+            QCOMPARE(l.root->tensor->storage->storage->key, std::string("7"));
+            QCOMPARE(l.root->tensor->storageOffset, int64_t(1));
+            QCOMPARE(l.root->tensor->shape, (std::vector<int64_t>{2, 2}));
+            QCOMPARE(l.root->tensor->strides, (std::vector<int64_t>{1, 2})); // a transposed view
         }
         // Without a loader, a persistent id is an error, not a crash.
         QVERIFY(errorOf(tensorPickle(false)).find("persistent id without a storage loader") != std::string::npos);
         // PERSID (protocol 0 text id).
         const auto l = load(Pk().op('P').line("abc").stop().s, true);
         QCOMPARE(l.root->type, T::Storage);
-        QCOMPARE(l.root->storage.key, std::string("abc"));
+        QCOMPARE(l.root->storage->key, std::string("abc"));
         // Bad rebuild arguments are errors naming the function.
         QVERIFY(errorOf(Pk().global("torch._utils", "_rebuild_tensor_v2").op('(').binint1(1).op('t').op('R').stop().s)
                     .find("_rebuild_tensor_v2") != std::string::npos);
@@ -573,6 +573,12 @@ private Q_SLOTS:
         for (int i = 0; i < 100; ++i)
             many.op(']').op('a');
         QVERIFY(errorOf(many.op('.').s, false, lim).find("more than 50 objects") != std::string::npos);
+        // The default budget: a bomb of "]a" pairs (2 bytes per object) stops at maxObjects; their memory must stay
+        // far below what a 1 GiB checkpoint costs the Python pipeline (a 40 MB bomb took 4.4 GB before the cap was
+        // lowered and the storage/tensor references moved out of line; 565 MB after, measured with /usr/bin/time).
+        const ql::PickleLimits defaults;
+        QVERIFY2(defaults.maxObjects * sizeof(ql::PyObject) <= std::size_t(512) << 20,
+                 qPrintable(QString("%1 objects x %2 bytes").arg(defaults.maxObjects).arg(sizeof(ql::PyObject))));
     }
 
     /// Legacy files chain pickles: consumed() says where the next one starts.

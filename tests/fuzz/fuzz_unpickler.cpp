@@ -10,7 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
         if (!pid || pid->type != ql::PyObject::Type::Tuple || pid->items.size() < 5)
             throw ql::inputError("bad persistent id");
         auto s = a.make(ql::PyObject::Type::Storage);
-        s->storage.key = pid->items[2] ? pid->items[2]->text : "";
+        s->storage->key = pid->items[2] ? pid->items[2]->text : "";
         return s;
     };
     try {
