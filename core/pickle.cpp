@@ -977,8 +977,11 @@ std::string describe(const PyObject *o, int depth)
         return std::to_string(o->integer);
     case T::Float:
         return std::to_string(o->real);
-    case T::String:
-        return "'" + o->text.substr(0, 60) + "'";
+    case T::String: {
+        std::string quoted(1, '\''); // not "'" + substr: GCC 12 warns -Wrestrict on that (a false positive)
+        quoted.append(o->text, 0, 60);
+        return quoted += '\'';
+    }
     case T::Bytes:
         return "bytes[" + std::to_string(o->text.size()) + "]";
     case T::List:
