@@ -222,8 +222,35 @@ int main(int argc, char **argv)
         map->viewport()->repaint();
         paint.push_back(ms(timer));
     }
-    std::snprintf(note, sizeof note, "viewport %dx%d", map->viewport()->width(), map->viewport()->height());
+    std::snprintf(note, sizeof note, "viewport %dx%d, whole file (zoom %d)", map->viewport()->width(),
+                  map->viewport()->height(), map->zoom());
     print("shardmap_repaint", paint, note);
+    // Every zoom level, from the whole file to one byte per cell (hex, int8 and value drawn in each cell).
+    const int fit = map->zoom();
+    double worstMedian = 0;
+    int worstLevel = fit;
+    for (int level = fit;; ++level) {
+        map->setZoom(level);
+        if (map->zoom() != level)
+            break;
+        QCoreApplication::processEvents();
+        map->viewport()->repaint();
+        std::vector<double> z;
+        for (int i = 0; i < repeats; ++i) {
+            QElapsedTimer timer;
+            timer.start();
+            map->viewport()->repaint();
+            z.push_back(ms(timer));
+        }
+        const double med = summarize(z).median;
+        if (med > worstMedian) {
+            worstMedian = med;
+            worstLevel = level;
+            paint = z;
+        }
+    }
+    std::snprintf(note, sizeof note, "worst of zoom levels %d..%d: level %d", fit, map->zoom(), worstLevel);
+    print("shardmap_worst_zoom", paint, note);
     // A dirty undo stack emits cleanChanged() while ~MainWindow runs, into the half-destroyed window (a use after
     // free valgrind reports in MainWindow::updateActions); empty it while the window is whole.
     w.document()->undoStack()->clear();
