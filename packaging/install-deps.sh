@@ -2,6 +2,8 @@
 # Installs the Debian 12 packages QuantLens builds and tests with. Debian's archive only: no pip, no downloads.
 #   packaging/install-deps.sh          build + run dependencies
 #   packaging/install-deps.sh --test   plus what the test suites need (sanitizer/fuzzer runtime, fonts for screenshots)
+#   packaging/install-deps.sh --bench  plus what tests/bench/run_benchmarks.sh needs (the Python baseline, hyperfine,
+#                                      Google Benchmark); not in CI: python3-torch is large
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -15,6 +17,9 @@ packages=(
 )
 if [ "${1:-}" = "--test" ]; then
   packages+=(python3 clang-14 libclang-rt-14-dev llvm-14 util-linux locales)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3 python3-torch python3-numpy hyperfine libbenchmark-dev time util-linux)
 fi
 
 export DEBIAN_FRONTEND=noninteractive

@@ -8,6 +8,7 @@
 # expensive: RECACHE=0 skips this step to measure that state). Each run writes into a fresh (just removed) output
 # folder, so neither tool is charged for deleting the previous run's files.
 #
+# needs: packaging/install-deps.sh --bench (python3-torch, python3-numpy, hyperfine, libbenchmark-dev, time)
 # usage: tests/bench/run_benchmarks.sh            (configures + builds the `bench` preset into build-bench/)
 # env:   RUNS=5  BUILD_DIR=build-bench  CKPT_DIR=$BUILD_DIR/ckpt  WORK_DIR=$BUILD_DIR/bench-out
 #        PEER=/work/shared/tools/numpy_peer.py  ONLY="world big" (or none)  SKIP_PYTHON=1  SKIP_KERNELS=1  SKIP_BUILD=1  RECACHE=0
