@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI: the whole CTest suite under AddressSanitizer + UndefinedBehaviorSanitizer (the `asan` preset: Debug,
 # QL_SANITIZE=ON). Any sanitizer report fails the test that triggered it (UBSan does not recover; LeakSanitizer
-# is on, with tests/lsan.supp for leaks inside system libraries only).
+# is on, without suppressions).
 #   QL_ASAN_GUI=OFF  skip the Qt Widgets GUI and its tests (faster build)
 #   JOBS=N           build and test parallelism (default 2)
 set -euo pipefail

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <vector>
 #include <thread>
@@ -140,6 +141,11 @@ QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &
             std::filesystem::remove(p, ec);
         throw;
     }
+}
+
+void releaseHashThreadState()
+{
+    OPENSSL_thread_stop();
 }
 
 std::string sha256Hex(const void *data, std::size_t size)

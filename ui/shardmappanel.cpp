@@ -261,6 +261,7 @@ void ShardMapPanel::startHashing()
         QStringList out;
         for (const auto &s : result->shards)
             out << QString::fromStdString(ql::sha256Hex(result->bytes.data() + s.offset, s.size));
+        ql::releaseHashThreadState(); // this pool thread lives on; see artifacts.h
         return out;
     }));
 }
