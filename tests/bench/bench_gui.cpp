@@ -214,14 +214,18 @@ int main(int argc, char **argv)
         w.document()->undoStack()->clear();
         return 0;
     }
-    map->viewport()->repaint(); // first paint lays out
-    std::vector<double> paint;
-    for (int i = 0; i < repeats; ++i) {
-        QElapsedTimer timer;
-        timer.start();
+    auto timeRepaints = [&] { // `repeats` synchronous repaints after one that lays out
         map->viewport()->repaint();
-        paint.push_back(ms(timer));
-    }
+        std::vector<double> t;
+        for (int i = 0; i < repeats; ++i) {
+            QElapsedTimer timer;
+            timer.start();
+            map->viewport()->repaint();
+            t.push_back(ms(timer));
+        }
+        return t;
+    };
+    std::vector<double> paint = timeRepaints();
     std::snprintf(note, sizeof note, "viewport %dx%d, whole file (zoom %d)", map->viewport()->width(),
                   map->viewport()->height(), map->zoom());
     print("shardmap_repaint", paint, note);
@@ -234,14 +238,7 @@ int main(int argc, char **argv)
         if (map->zoom() != level)
             break;
         QCoreApplication::processEvents();
-        map->viewport()->repaint();
-        std::vector<double> z;
-        for (int i = 0; i < repeats; ++i) {
-            QElapsedTimer timer;
-            timer.start();
-            map->viewport()->repaint();
-            z.push_back(ms(timer));
-        }
+        const std::vector<double> z = timeRepaints();
         const double med = summarize(z).median;
         if (med > worstMedian) {
             worstMedian = med;
