@@ -1,6 +1,7 @@
 #include "cli_format.h"
 
 #include "summary.h"
+#include "utf8.h"
 
 #include <algorithm>
 #include <unistd.h>
@@ -18,27 +19,11 @@ std::string printable(std::string_view text, bool keepLines)
         out += digits[c & 15];
     };
     for (std::size_t i = 0; i < text.size();) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x80) {
-            if ((c < 0x20 && !(keepLines && (c == '\n' || c == '\t'))) || c == 0x7f)
-                hex(c);
-            else
-                out += char(c);
-            ++i;
-            continue;
-        }
-        // A well-formed UTF-8 sequence (no overlongs, no surrogates) that is not a C1 control passes unchanged.
-        const std::size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-        bool ok = n > 0 && i + n <= text.size();
-        for (std::size_t k = 1; ok && k < n; ++k)
-            ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-        if (ok) {
-            const auto c1 = static_cast<unsigned char>(text[i + 1]);
-            ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0) && !(c == 0xf0 && c1 < 0x90) &&
-                 !(c == 0xf4 && c1 >= 0x90) && !(c == 0xc2 && c1 < 0xa0); // C1 controls U+0080..U+009F
-        }
-        if (!ok) {
-            hex(c);
+        uint32_t cp = 0;
+        const std::size_t n = utf8SequenceAt(text, i, cp);
+        const bool control = cp < 0x20 || (cp >= 0x7f && cp <= 0x9f); // C0, DEL, C1
+        if (n == 0 || (control && !(keepLines && (cp == '\n' || cp == '\t')))) {
+            hex(static_cast<unsigned char>(text[i])); // a C1 control prints as its two bytes, one at a time
             ++i;
             continue;
         }

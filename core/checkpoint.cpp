@@ -3,6 +3,7 @@
 #include "errors.h"
 #include "jsondepth.h"
 #include "mappedfile.h"
+#include "utf8.h"
 #include "ziparchive.h"
 
 #include <algorithm>
@@ -41,19 +42,8 @@ std::string validUtf8(const std::string &s)
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool ok = n > 0 && i + n <= s.size();
-        uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
-        for (std::size_t j = 1; ok && j < n; ++j) {
-            const auto cc = static_cast<unsigned char>(s[i + j]);
-            ok = (cc & 0xc0) == 0x80;
-            cp = (cp << 6) | (cc & 0x3f);
-        }
-        // Overlong forms, surrogates and code points beyond U+10FFFF are invalid too.
-        ok = ok && !(n == 2 && cp < 0x80) && !(n == 3 && cp < 0x800) && !(n == 4 && (cp < 0x10000 || cp > 0x10ffff)) &&
-             !(cp >= 0xd800 && cp <= 0xdfff);
-        if (ok) {
+        uint32_t cp = 0;
+        if (const std::size_t n = utf8SequenceAt(s, i, cp)) {
             out.append(s, i, n);
             i += n;
         } else {

@@ -1,0 +1,30 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace ql {
+
+/// Length of the well-formed UTF-8 sequence starting at s[i] (1 to 4), with its code point in `cp`; 0 when the bytes
+/// there are not UTF-8 (a stray continuation byte, a truncated sequence, an overlong form, a surrogate, or a code
+/// point beyond U+10FFFF).
+inline std::size_t utf8SequenceAt(std::string_view s, std::size_t i, uint32_t &cp)
+{
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size())
+        return 0;
+    cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+    for (std::size_t j = 1; j < n; ++j) {
+        const auto cc = static_cast<unsigned char>(s[i + j]);
+        if ((cc & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (cc & 0x3f);
+    }
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+} // namespace ql
