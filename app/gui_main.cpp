@@ -1,4 +1,5 @@
 // quantlens: the Qt inspector. Everything lives in quantlens_ui; this only sets up the application.
+#include "artifacts/atomicfile.h"
 #include "guiapp.h"
 
 #include <QApplication>
@@ -7,11 +8,12 @@
 
 int main(int argc, char **argv)
 {
+    ql::ignoreFileSizeSignal();
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("QuantLens"));
     QApplication::setApplicationName(QStringLiteral("quantlens"));
     QApplication::setApplicationDisplayName(QStringLiteral("QuantLens"));
-    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QApplication::setApplicationVersion(QStringLiteral(QL_VERSION));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/quantlens-128.png")));
     GuiOptions options;
     QString error;

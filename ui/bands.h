@@ -1,5 +1,5 @@
 #pragma once
-#include "summary.h"
+#include "inspection/summary.h"
 
 #include <QColor>
 #include <QString>

@@ -1,8 +1,8 @@
 #include "document.h"
 
-#include "artifacts.h"
-#include "errors.h"
-#include "manifest.h"
+#include "artifacts/artifacts.h"
+#include "base/errors.h"
+#include "artifacts/manifest.h"
 #include "overridescommand.h"
 
 #include <QFile>

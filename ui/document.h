@@ -1,7 +1,7 @@
 #pragma once
-#include "checkpoint.h"
-#include "luts.h"
-#include "quantize.h"
+#include "readers/checkpoint.h"
+#include "artifacts/luts.h"
+#include "quantization/quantize.h"
 
 #include <QObject>
 #include <QString>

@@ -1,6 +1,6 @@
 #include "layertablemodel.h"
 
-#include "analysis.h"
+#include "inspection/analysis.h"
 #include "bands.h"
 
 #include <QFont>

@@ -1,6 +1,6 @@
 #pragma once
-#include "quantize.h"
-#include "summary.h"
+#include "quantization/quantize.h"
+#include "inspection/summary.h"
 
 #include <QAbstractTableModel>
 #include <QVector>

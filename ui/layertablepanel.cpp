@@ -3,7 +3,7 @@
 #include "bands.h"
 #include "layerfilterproxy.h"
 #include "layertablemodel.h"
-#include "model.h"
+#include "readers/model.h"
 #include "snrbardelegate.h"
 #include "strategydelegate.h"
 

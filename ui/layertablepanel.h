@@ -1,5 +1,5 @@
 #pragma once
-#include "quantize.h"
+#include "quantization/quantize.h"
 
 #include <QWidget>
 #include <memory>

@@ -2,7 +2,7 @@
 
 #include "plotstyle.h"
 
-#include "lutsaturation.h"
+#include "artifacts/lutsaturation.h"
 
 #include <QDoubleSpinBox>
 #include <QFormLayout>

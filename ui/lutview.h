@@ -1,5 +1,5 @@
 #pragma once
-#include "luts.h"
+#include "artifacts/luts.h"
 
 #include <QWidget>
 

@@ -1,14 +1,14 @@
 #include "mainwindow.h"
 
-#include "analysis.h"
-#include "artifacts.h"
-#include "errors.h"
+#include "inspection/analysis.h"
+#include "artifacts/artifacts.h"
+#include "base/errors.h"
 #include "layertablemodel.h"
 #include "layertablepanel.h"
 #include "lutview.h"
 #include "scalesview.h"
 #include "shardmappanel.h"
-#include "summary.h"
+#include "inspection/summary.h"
 #include "tensorview.h"
 
 #include <QAction>

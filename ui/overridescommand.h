@@ -1,5 +1,5 @@
 #pragma once
-#include "overrides.h"
+#include "quantization/overrides.h"
 
 #include <QUndoCommand>
 

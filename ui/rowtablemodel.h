@@ -1,5 +1,5 @@
 #pragma once
-#include "analysis.h"
+#include "inspection/analysis.h"
 
 #include <QAbstractTableModel>
 #include <memory>

@@ -1,9 +1,9 @@
 #include "scalesview.h"
 
-#include "analysis.h"
+#include "inspection/analysis.h"
 #include "bands.h"
 #include "plotstyle.h"
-#include "summary.h"
+#include "inspection/summary.h"
 
 #include <QLabel>
 #include <QSplitter>

@@ -1,10 +1,10 @@
 #include "shardmappanel.h"
 
-#include "artifacts.h"
-#include "bytemap.h"
-#include "quantize.h"
+#include "artifacts/artifacts.h"
+#include "inspection/bytemap.h"
+#include "quantization/quantize.h"
 #include "shardmapview.h"
-#include "summary.h"
+#include "inspection/summary.h"
 
 #include <QFontDatabase>
 #include <QFutureWatcher>

@@ -1,8 +1,8 @@
 #include "shardmapview.h"
 
-#include "bytemap.h"
-#include "quantize.h"
-#include "summary.h"
+#include "inspection/bytemap.h"
+#include "quantization/quantize.h"
+#include "inspection/summary.h"
 
 #include <QFontDatabase>
 #include <QHelpEvent>

@@ -3,7 +3,7 @@
 #include "bands.h"
 #include "plotstyle.h"
 #include "rowtablemodel.h"
-#include "summary.h"
+#include "inspection/summary.h"
 
 #include <QHeaderView>
 #include <QLabel>

@@ -1,6 +1,6 @@
 #pragma once
-#include "analysis.h"
-#include "checkpoint.h"
+#include "inspection/analysis.h"
+#include "readers/checkpoint.h"
 
 #include <QWidget>
 #include <memory>

@@ -2,9 +2,9 @@
 // (absMax + quantize), quantizeTensor() on the GUI's re-quantization case (a 1676x384 tensor), and requantize() on
 // the seed-shaped checkpoint.
 // Run: build-bench/bin/bench_kernels  (see docs/benchmarks.md)
-#include "checkpoint.h"
-#include "kernels.h"
-#include "quantize.h"
+#include "readers/checkpoint.h"
+#include "quantization/kernels.h"
+#include "quantization/quantize.h"
 
 #include <benchmark/benchmark.h>
 

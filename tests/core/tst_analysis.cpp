@@ -1,7 +1,7 @@
-// Tensor drill-down computations (core/analysis.h): scale setters, histograms, per-row SNR, diagnoses, trials.
-#include "analysis.h"
-#include "checkpoint.h"
-#include "manifest.h"
+// Tensor drill-down computations (core/inspection/analysis.h): scale setters, histograms, per-row SNR, diagnoses, trials.
+#include "inspection/analysis.h"
+#include "readers/checkpoint.h"
+#include "artifacts/manifest.h"
 
 #include <QTest>
 #include <cmath>

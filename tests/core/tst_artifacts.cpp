@@ -3,10 +3,10 @@
 // back (loadArtifacts) into the same result.
 #include "../cli/goldencheck.h"
 
-#include "artifacts.h"
-#include "checkpoint.h"
-#include "errors.h"
-#include "manifest.h"
+#include "artifacts/artifacts.h"
+#include "readers/checkpoint.h"
+#include "base/errors.h"
+#include "artifacts/manifest.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -1,7 +1,7 @@
 // Byte -> (tensor, row, column) lookup of weights_int8.bin, checked against a linear scan and on a real checkpoint.
-#include "bytemap.h"
-#include "checkpoint.h"
-#include "quantize.h"
+#include "inspection/bytemap.h"
+#include "readers/checkpoint.h"
+#include "quantization/quantize.h"
 
 #include <QTest>
 

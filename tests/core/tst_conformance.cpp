@@ -3,12 +3,12 @@
 // and through the streamed, atomic writer.
 #include "../cli/goldencheck.h"
 
-#include "artifacts.h"
-#include "checkpoint.h"
-#include "errors.h"
-#include "luts.h"
-#include "manifest.h"
-#include "quantize.h"
+#include "artifacts/artifacts.h"
+#include "readers/checkpoint.h"
+#include "base/errors.h"
+#include "artifacts/luts.h"
+#include "artifacts/manifest.h"
+#include "quantization/quantize.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

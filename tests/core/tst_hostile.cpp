@@ -3,13 +3,13 @@
 // references, lying zip headers, hostile manifest/luts/overrides files. Each is refused with an input Error that
 // names the file and says what is wrong, or, where it is valid but odd, loaded correctly. Nothing may run: the
 // payloads would create /tmp/quantlens-hostile-pwned.
-#include "checkpoint.h"
-#include "errors.h"
-#include "luts.h"
-#include "manifest.h"
-#include "overrides.h"
-#include "pickle.h"
-#include "quantize.h"
+#include "readers/checkpoint.h"
+#include "base/errors.h"
+#include "artifacts/luts.h"
+#include "artifacts/manifest.h"
+#include "quantization/overrides.h"
+#include "readers/pickle.h"
+#include "quantization/quantize.h"
 
 #include <QDir>
 #include <QTemporaryDir>

@@ -1,7 +1,7 @@
 // The fast kernels (generic:: and avx2::, and the dispatcher) against the plain reference loops, bit for bit:
 // q bytes, absmax, maxAbsErr and counts identical; signal and noise (sums of exact double products, added in another
 // order) within the rounding bound of the sum, (n + 8) * 2^-52 relative; noise() identical to quantize()'s noise.
-#include "kernels.h"
+#include "quantization/kernels.h"
 
 #include <QTest>
 

@@ -1,7 +1,7 @@
 // The GUI runs under the user's locale (QApplication calls setlocale(LC_ALL, "")). Number parsing in the core must not
 // follow LC_NUMERIC: in a German locale strtod("0.5") stops at the '.' and returns 0.
-#include "errors.h"
-#include "pickle.h"
+#include "base/errors.h"
+#include "readers/pickle.h"
 
 #include <QProcess>
 #include <QTemporaryDir>

@@ -3,12 +3,12 @@
 // matching, the manifest's strategy record, re-quantization equal to a fresh run).
 #include "../cli/goldencheck.h"
 
-#include "artifacts.h"
-#include "checkpoint.h"
-#include "errors.h"
-#include "manifest.h"
-#include "quantize.h"
-#include "shardmap.h"
+#include "artifacts/artifacts.h"
+#include "readers/checkpoint.h"
+#include "base/errors.h"
+#include "artifacts/manifest.h"
+#include "quantization/quantize.h"
+#include "artifacts/shardmap.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -3,9 +3,9 @@
 // corrupt and random files with an input error naming the file, never a crash.
 #include "../cli/goldencheck.h"
 
-#include "checkpoint.h"
-#include "errors.h"
-#include "quantize.h"
+#include "readers/checkpoint.h"
+#include "base/errors.h"
+#include "quantization/quantize.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

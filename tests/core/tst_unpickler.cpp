@@ -1,8 +1,8 @@
 // Restricted unpickler: opcode coverage for protocols 0-5 with pickles written by CPython's pickle module (embedded
 // as hex, made by tests/data/make_pickles.py) and hand-built ones, refusals of callables, malformed input.
-#include "checkpoint.h"
-#include "errors.h"
-#include "pickle.h"
+#include "readers/checkpoint.h"
+#include "base/errors.h"
+#include "readers/pickle.h"
 
 #include <QtTest>
 

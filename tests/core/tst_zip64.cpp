@@ -1,10 +1,10 @@
 // zip64 archives: torch.save switches to zip64 records past 4 GiB; the reader must take sizes and offsets from
 // the zip64 extra fields and the zip64 end-of-central-directory record.
-#include "artifacts.h"
-#include "checkpoint.h"
-#include "errors.h"
-#include "quantize.h"
-#include "ziparchive.h"
+#include "artifacts/artifacts.h"
+#include "readers/checkpoint.h"
+#include "base/errors.h"
+#include "quantization/quantize.h"
+#include "readers/ziparchive.h"
 
 #include <QFile>
 #include <QTest>

@@ -1,10 +1,10 @@
 #pragma once
 // Shared pieces of the libFuzzer harnesses: an in-memory file the path-based readers can open, and the
 // post-load work (read every element, quantize, serialise) where validated-but-wrong views would bite.
-#include "checkpoint.h"
-#include "errors.h"
-#include "manifest.h"
-#include "quantize.h"
+#include "readers/checkpoint.h"
+#include "base/errors.h"
+#include "artifacts/manifest.h"
+#include "quantization/quantize.h"
 
 #include <cstdint>
 #include <cstdlib>

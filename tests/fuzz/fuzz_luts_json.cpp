@@ -1,7 +1,7 @@
 // readLutScales on a fuzzed luts.json (luts.bin from the default tables), then the tables and their analysis
 // regenerated from the scales it accepted.
 #include "fuzz_common.h"
-#include "luts.h"
+#include "artifacts/luts.h"
 
 #include <cstdlib>
 #include <filesystem>

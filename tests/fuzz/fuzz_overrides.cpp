@@ -1,7 +1,7 @@
 // Overrides::load on a fuzzed overrides file; every accepted rule is matched against names and its
 // strategy applied to a small tensor, and the file is serialised again.
 #include "fuzz_common.h"
-#include "overrides.h"
+#include "quantization/overrides.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
 {

@@ -1,7 +1,7 @@
 // The restricted unpickler on raw bytes, with a storage loader like the zip reader's; then everything a
 // checkpoint does with the result (toJson, describe) on the root.
 #include "fuzz_common.h"
-#include "pickle.h"
+#include "readers/pickle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
 {

@@ -1,7 +1,7 @@
 // The document: loading, undoable strategy edits through Overrides, re-quantizing only what changed.
-#include "artifacts.h"
+#include "artifacts/artifacts.h"
 #include "document.h"
-#include "errors.h"
+#include "base/errors.h"
 #include "overridescommand.h"
 
 #include <QElapsedTimer>

@@ -1,5 +1,5 @@
 // Layer table model, its sort/filter proxy and the per-row drill-down model.
-#include "analysis.h"
+#include "inspection/analysis.h"
 #include "document.h"
 #include "layerfilterproxy.h"
 #include "layertablemodel.h"

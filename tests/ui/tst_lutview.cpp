@@ -1,7 +1,7 @@
 // The LUT view: scales edit and recompute, saturation shown (SPEC §6: softplus clips at +127 for x ≳ 3.97),
 // exact scales kept, reset, export equal to the core's tables and to the reference's golden files.
 #include "lutcurve.h"
-#include "lutsaturation.h"
+#include "artifacts/lutsaturation.h"
 #include "lutview.h"
 
 #include <QDoubleSpinBox>

@@ -5,7 +5,7 @@
 #include "layertablemodel.h"
 #include "layertablepanel.h"
 #include "lutview.h"
-#include "artifacts.h"
+#include "artifacts/artifacts.h"
 #include "mainwindow.h"
 #include "scalesview.h"
 #include "tensorview.h"

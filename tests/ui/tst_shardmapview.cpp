@@ -1,12 +1,12 @@
 // The shard-map panel on real results: hover text, click-to-select, go to offset, zoom, shard costs and hashes,
 // painting (not blank, right colours, shard boundary), repaint time.
-#include "artifacts.h"
-#include "bytemap.h"
-#include "checkpoint.h"
-#include "quantize.h"
+#include "artifacts/artifacts.h"
+#include "inspection/bytemap.h"
+#include "readers/checkpoint.h"
+#include "quantization/quantize.h"
 #include "shardmappanel.h"
 #include "shardmapview.h"
-#include "summary.h"
+#include "inspection/summary.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

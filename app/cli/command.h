@@ -1,0 +1,33 @@
+#pragma once
+// The subcommands of quantlens-cli, one file each. A subcommand registers itself on the CLI11 app and runs from its
+// callback; errors propagate as ql::Error to main(), which maps them to exit codes.
+#include "format.h"
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace ql::cli {
+
+constexpr const char *kExitCodes = "Exit codes: 0 success, 1 internal error, 2 usage error, 3 bad input "
+                                   "(unreadable, corrupt, hostile or non-finite checkpoint), 4 output error "
+                                   "(cannot write; earlier artifacts are left untouched), 130 cancelled; "
+                                   "lint and verify: 5 when the gate fails.";
+
+/// Flags every subcommand takes, and the exit code its run sets.
+struct Context
+{
+    bool json = false;
+    bool quiet = false;
+    int exitCode = Ok;
+    /// Adds --json and -q/--quiet and the exit-code footer to a subcommand.
+    void addCommon(CLI::App *sub);
+};
+
+/// Warnings of a result on stderr (names escaped), unless quiet.
+void printWarnings(const std::vector<std::string> &warnings, bool quiet);
+
+void addQuantizeCommand(CLI::App &app, Context &ctx);
+void addGenerateLutsCommand(CLI::App &app, Context &ctx);
+void addInspectCommand(CLI::App &app, Context &ctx);
+
+} // namespace ql::cli

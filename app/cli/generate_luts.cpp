@@ -1,0 +1,69 @@
+// quantlens-cli generate-luts: the seed's generate_luts.py, same flags, plus what each table cannot represent.
+#include "artifacts/luts.h"
+#include "artifacts/lutsaturation.h"
+#include "command.h"
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+namespace fs = std::filesystem;
+
+namespace ql::cli {
+
+namespace {
+struct LutArgs
+{
+    LutScales scales;
+    std::string outDir = "quantization/output/luts";
+};
+
+int runGenerateLuts(const LutArgs &a, const Context &c)
+{
+    writeLuts(a.outDir, a.scales);
+    if (c.json) {
+        std::cout << lutsJson(a.scales).dump(2) << "\n";
+        return Ok;
+    }
+    if (c.quiet)
+        return Ok;
+    for (int k = 0; k < kNumLuts; ++k) {
+        const auto kind = LutKind(k);
+        const auto an = analyzeLut(kind, a.scales.in[k], a.scales.out[k]);
+        std::string notes;
+        // Where saturation starts tells the user which inputs the table cannot represent.
+        for (const auto &edge : lutSaturationEdges(kind, a.scales.in[k], a.scales.out[k])) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "  clips to %d for x %s %.4g", edge.limit, edge.aboveSaturates ? ">=" : "<=",
+                          edge.x);
+            notes += buf;
+        }
+        if (an.monotonicViolations)
+            notes += "  NOT MONOTONIC (" + std::to_string(an.monotonicViolations) + " steps)";
+        std::printf("%-9s in %-10g out %-10g  max err %.4g  mean err %.4g  saturated %3d/256%s\n", lutName(kind),
+                    a.scales.in[k], a.scales.out[k], an.maxAbsError, an.meanAbsError, an.saturatedCount, notes.c_str());
+    }
+    std::printf("Wrote:     %s, %s\n", (fs::path(a.outDir) / "luts.bin").c_str(),
+                (fs::path(a.outDir) / "luts.json").c_str());
+    return Ok;
+}
+} // namespace
+
+void addGenerateLutsCommand(CLI::App &app, Context &ctx)
+{
+    auto a = std::make_shared<LutArgs>();
+    auto *g = app.add_subcommand("generate-luts", "Write luts.bin + luts.json (seed: generate_luts.py)");
+    g->add_option("-o,--output-dir", a->outDir, "Output folder")->capture_default_str();
+    const char *flagNames[kNumLuts] = {"silu", "softplus", "rsqrt", "exp"};
+    for (int k = 0; k < kNumLuts; ++k) {
+        const std::string fn = std::string("--") + flagNames[k];
+        g->add_option(fn + "-input-scale", a->scales.in[k], std::string(lutName(LutKind(k))) + " input scale")
+            ->capture_default_str();
+        g->add_option(fn + "-output-scale", a->scales.out[k], std::string(lutName(LutKind(k))) + " output scale")
+            ->capture_default_str();
+    }
+    ctx.addCommon(g);
+    g->callback([a, &ctx] { ctx.exitCode = runGenerateLuts(*a, ctx); });
+}
+
+} // namespace ql::cli

@@ -1,0 +1,80 @@
+// quantlens-cli: the seed pipeline's commands (quantize, generate-luts) and QuantLens's own, on quantlens_core.
+// Each subcommand lives in its own file (command.h); this file parses, dispatches and maps errors to exit codes.
+#include "artifacts/atomicfile.h"
+#include "base/errors.h"
+#include "command.h"
+
+#include <cstdio>
+#include <new>
+
+using namespace ql;
+using namespace ql::cli;
+
+namespace ql::cli {
+
+void Context::addCommon(CLI::App *sub)
+{
+    sub->add_flag("--json", json, "Machine-readable JSON on stdout");
+    sub->add_flag("-q,--quiet", quiet, "Print nothing but errors");
+    sub->footer(kExitCodes);
+}
+
+void printWarnings(const std::vector<std::string> &warnings, bool quiet)
+{
+    if (quiet)
+        return;
+    for (const auto &w : warnings)
+        std::fprintf(stderr, "warning: %s\n", printable(w, true).c_str());
+}
+
+} // namespace ql::cli
+
+namespace {
+int exitCodeOf(ErrorKind kind)
+{
+    switch (kind) {
+    case ErrorKind::Usage:
+        return Usage;
+    case ErrorKind::Input:
+        return Input;
+    case ErrorKind::Output:
+        return Output;
+    case ErrorKind::Cancelled:
+        return Cancelled;
+    case ErrorKind::Internal:
+        break;
+    }
+    return Internal;
+}
+} // namespace
+
+int main(int argc, char **argv)
+{
+    ignoreFileSizeSignal();
+    CLI::App app{"QuantLens: FP32 PyTorch checkpoints -> INT8 artifacts for Solana's sol_matmul_i8, byte-identical "
+                 "to the seed pipeline.\n" +
+                 std::string(kExitCodes)};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("quantlens-cli ") + QL_VERSION);
+
+    Context ctx;
+    for (auto add : {addQuantizeCommand, addGenerateLutsCommand, addInspectCommand})
+        add(app, ctx);
+
+    try {
+        app.parse(argc, argv); // the chosen subcommand runs from its callback
+        return ctx.exitCode;
+    } catch (const CLI::ParseError &e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? Ok : Usage;
+    } catch (const Error &e) {
+        std::fprintf(stderr, "quantlens-cli: error: %s\n", printable(e.what(), true).c_str());
+        return exitCodeOf(e.kind());
+    } catch (const std::bad_alloc &) {
+        std::fprintf(stderr, "quantlens-cli: error: out of memory\n");
+        return Internal;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "quantlens-cli: internal error: %s\n", printable(e.what(), true).c_str());
+        return Internal;
+    }
+}

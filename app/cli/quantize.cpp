@@ -1,0 +1,64 @@
+// quantlens-cli quantize: the seed's quantize.py, same flags, streaming to the output folder.
+#include "artifacts/artifacts.h"
+#include "command.h"
+#include "inspection/summary.h"
+#include "readers/checkpoint.h"
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+namespace fs = std::filesystem;
+
+namespace ql::cli {
+
+namespace {
+struct QuantizeArgs
+{
+    std::string checkpoint, outDir = "quantization/output", overrides;
+    unsigned threads = 0;
+};
+
+int runQuantize(const QuantizeArgs &a, const Context &c)
+{
+    QuantizeOptions opt;
+    opt.overrides = a.overrides.empty() ? Overrides{} : Overrides::load(a.overrides);
+    opt.threads = a.threads;
+    opt.rowStats = false;
+    opt.releasePages = true;
+    ProgressBar bar("quantizing", !c.quiet && !c.json);
+    opt.progress = [&](uint64_t d, uint64_t t) { return bar.update(d, t); };
+    const Checkpoint ck = loadCheckpoint(a.checkpoint);
+    const QuantizeResult r = quantizeToDirectory(ck, opt, a.outDir);
+    printWarnings(r.warnings, c.quiet);
+    const auto bin = (fs::path(a.outDir) / "weights_int8.bin").string();
+    const auto manifest = (fs::path(a.outDir) / "manifest.json").string();
+    if (c.json) {
+        Json j = summaryJson(r);
+        j["checkpoint"] = a.checkpoint;
+        j["output_dir"] = a.outDir;
+        j["files"] = {bin, manifest};
+        std::cout << j.dump(2) << "\n";
+    } else if (!c.quiet) {
+        printSummary(stdout, r);
+        std::printf("Wrote:        %s, %s\n", bin.c_str(), manifest.c_str());
+    }
+    return Ok;
+}
+} // namespace
+
+void addQuantizeCommand(CLI::App &app, Context &ctx)
+{
+    auto a = std::make_shared<QuantizeArgs>();
+    auto *q = app.add_subcommand("quantize",
+                                 "Quantize a checkpoint to weights_int8.bin + manifest.json (seed: quantize.py)");
+    q->add_option("--checkpoint", a->checkpoint, "Checkpoint (.pt zip or legacy, .safetensors)")->required();
+    q->add_option("--output-dir", a->outDir, "Output folder (created; files replaced atomically)")
+        ->capture_default_str();
+    q->add_option("--overrides", a->overrides, "Overrides file (quantlens_overrides_v1 JSON)");
+    q->add_option("-j,--threads", a->threads, "Worker threads (default: all cores)");
+    ctx.addCommon(q);
+    q->callback([a, &ctx] { ctx.exitCode = runQuantize(*a, ctx); });
+}
+
+} // namespace ql::cli

@@ -1,0 +1,165 @@
+#include "artifacts/artifacts.h"
+
+#include "artifacts/atomicfile.h"
+#include "artifacts/manifest.h"
+
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <vector>
+#include <thread>
+
+namespace ql {
+
+namespace {
+/// Streams the INT8 bytes into the temporary file (positional writes from the workers) and keeps the disk busy while
+/// they compute: every kFlushEvery bytes, a background thread flushes what is written so far, so the final finish()
+/// only waits for the tail instead of writing the whole file back after the last row.
+class FileSink : public ByteSink
+{
+public:
+    static constexpr uint64_t kFlushEvery = uint64_t(32) << 20;
+
+    explicit FileSink(AtomicFile &f)
+        : m_file(f)
+    {
+    }
+    ~FileSink() { stop(); }
+    FileSink(const FileSink &) = delete;
+    FileSink &operator=(const FileSink &) = delete;
+
+    void write(uint64_t offset, const int8_t *data, std::size_t size) override
+    {
+        m_file.writeAt(offset, data, size);
+        std::lock_guard lock(m_mutex);
+        if (m_error)
+            std::rethrow_exception(m_error); // a failed flush fails the run now, not after the last row
+        m_pending += size;
+        if (m_pending < kFlushEvery)
+            return;
+        m_pending = 0;
+        ++m_requested;
+        if (!m_flusher.joinable())
+            m_flusher = std::thread([this] { flushLoop(); });
+        m_wake.notify_one();
+    }
+
+    /// Waits for the background flushes; rethrows the first error (disk full, I/O error).
+    void finishBackground()
+    {
+        stop();
+        if (m_error)
+            std::rethrow_exception(m_error);
+    }
+
+private:
+    void stop()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_wake.notify_one();
+        if (m_flusher.joinable())
+            m_flusher.join();
+    }
+
+    void flushLoop()
+    {
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_wake.wait(lock, [this] { return m_stopping || m_done < m_requested; });
+            if (m_stopping || m_error)
+                return;
+            m_done = m_requested; // one flush covers every request made so far
+            lock.unlock();
+            std::exception_ptr error;
+            try {
+                m_file.finish();
+            } catch (...) {
+                error = std::current_exception();
+            }
+            lock.lock();
+            if (error && !m_error)
+                m_error = error;
+        }
+    }
+
+    AtomicFile &m_file;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::thread m_flusher;
+    uint64_t m_pending = 0, m_requested = 0, m_done = 0;
+    bool m_stopping = false;
+    std::exception_ptr m_error;
+};
+} // namespace
+
+void writeArtifacts(const QuantizeResult &r, const std::filesystem::path &dir)
+{
+    ensureDirectory(dir);
+    const std::string manifest = buildManifest(r).dump(2) + "\n";
+    AtomicFile bin(dir / "weights_int8.bin"), man(dir / "manifest.json");
+    bin.reserve(r.bytes.size());
+    bin.writeAt(0, r.bytes.data(), r.bytes.size());
+    man.write(manifest.data(), manifest.size());
+    bin.finish();
+    man.finish();
+    bin.commit();
+    man.commit();
+}
+
+QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &options,
+                                   const std::filesystem::path &dir)
+{
+    // The folders this run creates (the output folder and any missing parents), innermost first: a failed run
+    // takes them away again, so it leaves the file system as it found it.
+    std::vector<std::filesystem::path> created;
+    std::error_code ec;
+    for (auto p = dir; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
+        created.push_back(p);
+        if (p == p.parent_path())
+            break;
+    }
+    try {
+        ensureDirectory(dir);
+        AtomicFile bin(dir / "weights_int8.bin"), man(dir / "manifest.json");
+        FileSink sink(bin);
+        QuantizeResult r = quantize(ck, options, &sink);
+        const std::string manifest = buildManifest(r).dump(2) + "\n";
+        sink.finishBackground();
+        man.write(manifest.data(), manifest.size());
+        bin.finish();
+        man.finish();
+        bin.commit();
+        man.commit();
+        return r;
+    } catch (...) {
+        for (const auto &p : created) // remove() only takes empty folders: nothing else can be lost
+            std::filesystem::remove(p, ec);
+        throw;
+    }
+}
+
+void releaseHashThreadState()
+{
+    OPENSSL_thread_stop();
+}
+
+std::string sha256Hex(const void *data, std::size_t size)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(data, size, md, &len, EVP_sha256(), nullptr);
+    static const char *hex = "0123456789abcdef";
+    std::string s;
+    for (unsigned i = 0; i < len; ++i) {
+        s.push_back(hex[md[i] >> 4]);
+        s.push_back(hex[md[i] & 15]);
+    }
+    return s;
+}
+
+} // namespace ql

@@ -1,0 +1,24 @@
+#pragma once
+#include "quantization/quantize.h"
+
+#include <filesystem>
+
+namespace ql {
+
+/// Writes weights_int8.bin + manifest.json of an in-memory result into dir, atomically: either both files are
+/// replaced or the folder is left exactly as it was.
+void writeArtifacts(const QuantizeResult &result, const std::filesystem::path &dir);
+
+/// Quantizes straight to dir, streaming the INT8 bytes to disk (bounded memory for large checkpoints),
+/// with the same all-or-nothing guarantee.
+QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &options,
+                                   const std::filesystem::path &dir);
+
+/// SHA-256 of a byte range, lower-case hex (the WeightShard data_hash).
+std::string sha256Hex(const void *data, std::size_t size);
+/// Frees the calling thread's OpenSSL state (its error queue, ~900 bytes). Call at the end of a task that hashed on
+/// a pooled thread: the pool keeps the thread alive, and if it outlives OpenSSL's exit-time cleanup its state is
+/// never freed (LeakSanitizer reported it intermittently in the ASan suite, depending on thread timing at exit).
+void releaseHashThreadState();
+
+} // namespace ql

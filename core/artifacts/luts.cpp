@@ -1,0 +1,195 @@
+#include "artifacts/luts.h"
+
+#include "artifacts/atomicfile.h"
+#include "base/errors.h"
+#include "base/jsondepth.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+namespace ql {
+
+const char *lutName(LutKind k)
+{
+    static const char *n[] = {"silu", "softplus", "rsqrt", "exp_neg"};
+    return n[int(k)];
+}
+
+const char *lutDescription(LutKind k)
+{
+    static const char *d[] = {"SiLU(x) = x * sigmoid(x), gate activation", "softplus(x) = ln(1 + exp(x)), dt computation",
+                              "1/sqrt(x), RMSNorm normalization", "exp(-x), A_bar decay in selective scan"};
+    return d[int(k)];
+}
+
+bool lutSigned(LutKind k) { return k == LutKind::Silu || k == LutKind::Softplus; }
+
+double lutExact(LutKind k, double x)
+{
+    switch (k) {
+    case LutKind::Silu:
+        return x * (1.0 / (1.0 + std::exp(-std::clamp(x, -20.0, 20.0))));
+    case LutKind::Softplus:
+        return x > 20.0 ? x : x < -20.0 ? 0.0 : std::log(1.0 + std::exp(x));
+    case LutKind::Rsqrt:
+        return 1.0 / std::sqrt(std::max(x, 1e-6));
+    case LutKind::ExpNeg:
+        return std::exp(-x);
+    }
+    return 0.0;
+}
+
+double lutInput(LutKind k, int i, double inScale)
+{
+    if (lutSigned(k))
+        return double(int8_t(uint8_t(i))) * inScale;
+    return double(i) * inScale;
+}
+
+namespace {
+int lutCode(LutKind k, double x, double outScale, bool *saturated = nullptr)
+{
+    const double v = std::nearbyint(lutExact(k, x) / outScale);
+    const double lo = lutSigned(k) ? -128.0 : 0.0, hi = lutSigned(k) ? 127.0 : 255.0;
+    if (saturated)
+        *saturated = v > hi || v < lo;
+    return int(std::clamp(v, lo, hi));
+}
+} // namespace
+
+std::array<uint8_t, kNumLuts * kLutSize> generateLuts(const LutScales &s)
+{
+    std::array<uint8_t, kNumLuts * kLutSize> out{};
+    for (int k = 0; k < kNumLuts; ++k)
+        for (int i = 0; i < kLutSize; ++i) {
+            const auto kind = LutKind(k);
+            const int c = lutCode(kind, lutInput(kind, i, s.in[k]), s.out[k]);
+            out[std::size_t(k * kLutSize + i)] = uint8_t(c & 0xff);
+        }
+    return out;
+}
+
+nlohmann::ordered_json lutsJson(const LutScales &s)
+{
+    nlohmann::ordered_json luts = nlohmann::ordered_json::array();
+    for (int k = 0; k < kNumLuts; ++k) {
+        const auto kind = LutKind(k);
+        luts.push_back({{"name", lutName(kind)},
+                        {"offset", k * kLutSize},
+                        {"size", kLutSize},
+                        {"input_signed", lutSigned(kind)},
+                        {"output_signed", lutSigned(kind)},
+                        {"input_scale", s.in[k]},
+                        {"output_scale", s.out[k]},
+                        {"description", lutDescription(kind)}});
+    }
+    return {{"format", "int8_luts_v1"},
+            {"num_luts", kNumLuts},
+            {"lut_size", kLutSize},
+            {"total_bytes", kNumLuts * kLutSize},
+            {"luts", luts}};
+}
+
+void writeLuts(const std::filesystem::path &dir, const LutScales &scales)
+{
+    for (int k = 0; k < kNumLuts; ++k)
+        if (!(scales.in[k] > 0 && std::isfinite(scales.in[k]) && scales.out[k] > 0 && std::isfinite(scales.out[k])))
+            throw Error(ErrorKind::Usage, std::string("the ") + lutName(LutKind(k)) +
+                                              " input and output scales must be positive finite numbers");
+    ensureDirectory(dir);
+    const auto bin = generateLuts(scales);
+    const std::string json = lutsJson(scales).dump(2) + "\n";
+    AtomicFile b(dir / "luts.bin"), j(dir / "luts.json");
+    b.write(bin.data(), bin.size());
+    j.write(json.data(), json.size());
+    b.finish();
+    j.finish();
+    b.commit();
+    j.commit();
+}
+
+LutScales readLutScales(const std::filesystem::path &dir, bool *binMatches)
+{
+    const auto jp = dir / "luts.json";
+    std::ifstream in(jp);
+    if (!in)
+        throw inputError("cannot open", jp.string());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    LutScales s;
+    try {
+        checkJsonDepth(ss.str(), jp.string());
+        const auto j = nlohmann::json::parse(ss.str());
+        if (j.at("format") != "int8_luts_v1")
+            throw inputError("format is not int8_luts_v1", jp.string());
+        for (const auto &l : j.at("luts")) {
+            const std::string name = l.at("name").get<std::string>();
+            int k = -1;
+            for (int i = 0; i < kNumLuts; ++i)
+                if (name == lutName(LutKind(i)))
+                    k = i;
+            if (k < 0)
+                throw inputError("unknown table '" + name + "'", jp.string());
+            s.in[k] = l.at("input_scale").get<double>();
+            s.out[k] = l.at("output_scale").get<double>();
+            // An infinite scale makes 0 * inf = NaN inputs, and NaN cannot be converted to a table code.
+            if (!(s.in[k] > 0) || !(s.out[k] > 0) || !std::isfinite(s.in[k]) || !std::isfinite(s.out[k]))
+                throw inputError("table '" + name + "' has a non-positive or non-finite scale", jp.string());
+        }
+    } catch (const Error &) {
+        throw;
+    } catch (const std::exception &e) {
+        throw inputError(std::string("not a valid luts.json: ") + e.what(), jp.string());
+    }
+    if (binMatches) {
+        std::ifstream b(dir / "luts.bin", std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(b)), std::istreambuf_iterator<char>());
+        const auto want = generateLuts(s);
+        *binMatches = bytes.size() == want.size() && std::equal(want.begin(), want.end(), bytes.begin(),
+                                                                [](uint8_t a, char c) { return a == uint8_t(c); });
+    }
+    return s;
+}
+
+LutAnalysis analyzeLut(LutKind k, double inScale, double outScale)
+{
+    LutAnalysis a;
+    a.kind = k;
+    a.expectedDirection = k == LutKind::Silu ? 0 : k == LutKind::Softplus ? 1 : -1;
+    std::vector<int> order(kLutSize);
+    std::iota(order.begin(), order.end(), 0);
+    if (lutSigned(k)) // input-value order: -128 .. 127
+        std::rotate(order.begin(), order.begin() + 128, order.end());
+    double sum = 0;
+    double minSatAbs = -1;
+    for (int i : order) {
+        const double x = lutInput(k, i, inScale);
+        bool sat = false;
+        const int c = lutCode(k, x, outScale, &sat);
+        const double exact = lutExact(k, x);
+        const double dq = c * outScale;
+        a.input.push_back(x);
+        a.exact.push_back(exact);
+        a.code.push_back(c);
+        a.dequant.push_back(dq);
+        a.error.push_back(dq - exact);
+        a.saturated.push_back(sat);
+        if (sat) {
+            ++a.saturatedCount;
+            if (minSatAbs < 0 || std::fabs(x) < minSatAbs)
+                minSatAbs = std::fabs(x), a.firstSaturatedInput = x;
+        }
+        a.maxAbsError = std::max(a.maxAbsError, std::fabs(dq - exact));
+        sum += std::fabs(dq - exact);
+    }
+    a.meanAbsError = sum / kLutSize;
+    for (std::size_t i = 1; i < a.code.size() && a.expectedDirection; ++i)
+        if ((a.code[i] - a.code[i - 1]) * a.expectedDirection < 0)
+            ++a.monotonicViolations;
+    return a;
+}
+
+} // namespace ql

@@ -1,0 +1,139 @@
+#include "quantization/overrides.h"
+
+#include "artifacts/atomicfile.h"
+#include "base/errors.h"
+#include "base/jsondepth.h"
+
+#include <fnmatch.h>
+#include <fstream>
+#include <sstream>
+
+namespace ql {
+
+bool globMatch(const std::string &pattern, const std::string &name)
+{
+    return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+}
+
+Overrides Overrides::fromJson(const Json &doc, const std::string &file)
+{
+    auto bad = [&](const std::string &msg) { return Error(ErrorKind::Input, msg, file); };
+    if (!doc.is_object())
+        throw bad("an overrides file must be a JSON object");
+    if (!doc.contains("format") || doc["format"] != kFormat)
+        throw bad(std::string("\"format\" must be \"") + kFormat + "\"");
+    if (!doc.contains("overrides") || !doc["overrides"].is_array())
+        throw bad("\"overrides\" must be a list of rules");
+    Overrides o;
+    std::size_t i = 0;
+    for (const auto &r : doc["overrides"]) {
+        const std::string where = "rule " + std::to_string(i) +
+                                  (r.is_object() && r.contains("match") && r["match"].is_string()
+                                       ? " (match \"" + r["match"].get<std::string>() + "\")"
+                                       : "");
+        if (!r.is_object())
+            throw bad(where + ": must be an object");
+        if (!r.contains("match") || !r["match"].is_string() || r["match"].get<std::string>().empty())
+            throw bad(where + ": needs a non-empty \"match\" glob");
+        if (!r.contains("strategy") || !r["strategy"].is_string())
+            throw bad(where + ": needs a \"strategy\"");
+        const auto name = r["strategy"].get<std::string>();
+        auto s = Strategy::fromName(name);
+        if (!s) {
+            std::string all;
+            for (const auto &n : Strategy::allNames())
+                all += (all.empty() ? "" : ", ") + n;
+            throw bad(where + ": unknown strategy \"" + name + "\" (known: " + all + ")");
+        }
+        for (const auto &[k, v] : r.items())
+            if (k != "match" && k != "strategy" && k != "percentile")
+                throw bad(where + ": unknown key \"" + k + "\"");
+        if (r.contains("percentile")) {
+            if (s->method != ClipMethod::Percentile)
+                throw bad(where + ": \"percentile\" only applies to the *_percentile strategies");
+            if (!r["percentile"].is_number())
+                throw bad(where + ": \"percentile\" must be a number");
+            const double p = r["percentile"].get<double>();
+            if (!(p > 0.0 && p <= 100.0))
+                throw bad(where + ": \"percentile\" must be in (0, 100], got " + r["percentile"].dump());
+            s->percentile = p;
+        }
+        o.rules.push_back({r["match"].get<std::string>(), *s});
+        ++i;
+    }
+    return o;
+}
+
+Overrides Overrides::load(const std::filesystem::path &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw inputError("cannot open overrides file", path.string());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    checkJsonDepth(ss.str(), path.string());
+    Json doc;
+    try {
+        doc = Json::parse(ss.str());
+    } catch (const std::exception &e) {
+        throw inputError(std::string("not valid JSON: ") + e.what(), path.string());
+    }
+    return fromJson(doc, path.string());
+}
+
+Json Overrides::toJson() const
+{
+    Json list = Json::array();
+    for (const auto &r : rules) {
+        Json j = {{"match", r.match}, {"strategy", r.strategy.name()}};
+        if (r.strategy.method == ClipMethod::Percentile)
+            j["percentile"] = r.strategy.percentile;
+        list.push_back(j);
+    }
+    return {{"format", kFormat}, {"overrides", list}};
+}
+
+void Overrides::save(const std::filesystem::path &path) const
+{
+    writeFileAtomically(path, toJson().dump(2) + "\n");
+}
+
+int Overrides::ruleFor(const std::string &name) const
+{
+    for (std::size_t i = rules.size(); i-- > 0;)
+        if (globMatch(rules[i].match, name))
+            return static_cast<int>(i);
+    return -1;
+}
+
+Strategy Overrides::strategyFor(const std::string &name, std::size_t dims) const
+{
+    const int r = ruleFor(name);
+    return r >= 0 ? rules[r].strategy : Strategy::defaultFor(dims);
+}
+
+std::vector<std::size_t> Overrides::unusedRules(const std::vector<std::string> &names) const
+{
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        bool any = false;
+        for (const auto &n : names)
+            if ((any = globMatch(rules[i].match, n)))
+                break;
+        if (!any)
+            out.push_back(i);
+    }
+    return out;
+}
+
+bool Overrides::operator==(const Overrides &o) const
+{
+    if (rules.size() != o.rules.size())
+        return false;
+    for (std::size_t i = 0; i < rules.size(); ++i)
+        if (rules[i].match != o.rules[i].match || !(rules[i].strategy == o.rules[i].strategy))
+            return false;
+    return true;
+}
+
+} // namespace ql

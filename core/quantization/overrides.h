@@ -1,0 +1,48 @@
+#pragma once
+#include "readers/checkpoint.h"
+#include "quantization/strategy.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ql {
+
+/// One rule of an overrides file: tensors whose name matches the glob get the strategy.
+struct OverrideRule
+{
+    std::string match;
+    Strategy strategy;
+};
+
+/// An ordered list of rules; the last matching rule wins; unmatched tensors keep the seed's default.
+class Overrides
+{
+public:
+    static constexpr const char *kFormat = "quantlens_overrides_v1";
+
+    /// Parses {"format": "quantlens_overrides_v1", "overrides": [{"match", "strategy", "percentile"?}]}.
+    /// Throws a usage/input Error naming the rule (by index and match) for an unknown strategy or bad parameter.
+    static Overrides fromJson(const Json &doc, const std::string &file = {});
+    static Overrides load(const std::filesystem::path &path);
+    Json toJson() const;
+    /// Writes the file atomically.
+    void save(const std::filesystem::path &path) const;
+
+    /// The index of the last rule matching `name`, or -1.
+    int ruleFor(const std::string &name) const;
+    /// The strategy for a tensor of `dims` dimensions: the matching rule's, else the seed's default.
+    Strategy strategyFor(const std::string &name, std::size_t dims) const;
+    /// Rules that match none of the names (for warnings).
+    std::vector<std::size_t> unusedRules(const std::vector<std::string> &names) const;
+
+    std::vector<OverrideRule> rules;
+    bool empty() const { return rules.empty(); }
+    bool operator==(const Overrides &o) const;
+};
+
+/// Shell-style glob (* ? [..]) on tensor names; '*' also matches '.'.
+bool globMatch(const std::string &pattern, const std::string &name);
+
+} // namespace ql

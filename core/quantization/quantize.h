@@ -1,0 +1,110 @@
+#pragma once
+#include "readers/checkpoint.h"
+#include "quantization/errorstats.h"
+#include "readers/model.h"
+#include "quantization/overrides.h"
+#include "artifacts/shardmap.h"
+#include "quantization/strategy.h"
+
+#include <functional>
+#include <optional>
+
+namespace ql {
+
+/// The outcome for one quantized tensor (metadata only; the INT8 bytes live in the buffer or the file).
+struct QuantizedTensor
+{
+    std::string name;
+    std::string group;
+    DType dtype = DType::Float32;
+    std::vector<int64_t> shape; ///< original
+    int64_t rows = 1, cols = 0; ///< the 2-D view quantized (1-D: one row)
+    Strategy strategy;
+    bool overridden = false;    ///< strategy differs from the seed's default
+    int rule = -1;              ///< overrides rule that chose it
+    std::vector<float> scales;  ///< per-channel layout
+    double scale = 0.0;         ///< per-tensor layout (float64, as the reference writes it)
+    ErrorStats stats;
+    std::vector<ErrorStats> rowStats;
+    uint64_t offset = 0, size = 0;
+    float absmax = 0.0f;
+
+    /// Scale used for row r (per-tensor: the single scale as the float the division used).
+    float rowScale(int64_t r) const
+    {
+        return strategy.layout == ScaleLayout::PerChannel ? scales[static_cast<std::size_t>(r)] : float(scale);
+    }
+    bool isMatrix() const { return shape.size() >= 2; }
+};
+
+struct SkippedTensor
+{
+    std::string name;
+    std::string reason;
+};
+
+/// mean/min/max SNR over matrix weights (>= 2-D) whose SNR is defined.
+struct ErrorSummary
+{
+    int numMatrices = 0;
+    int numUndefined = 0; ///< all-zero matrices (SNR -inf in the reference)
+    double meanSnr = 0, minSnr = 0, maxSnr = 0;
+};
+
+struct QuantizeResult
+{
+    std::string sourcePath;
+    ModelInfo model;
+    std::vector<QuantizedTensor> tensors; ///< sorted by name = file order
+    std::vector<SkippedTensor> skipped;
+    std::vector<std::string> warnings;
+    uint64_t totalBytes = 0;
+    std::vector<Shard> shards;
+    Json encodingConfig; ///< null when absent
+    Json contextLen;     ///< null when absent
+    Overrides overrides;
+    std::vector<int8_t> bytes; ///< the INT8 buffer when quantized into memory
+    uint64_t fp32Bytes = 0;    ///< 4 bytes per quantized element
+
+    const QuantizedTensor *find(const std::string &name) const;
+    int indexOf(const std::string &name) const;
+    ErrorSummary summary() const;
+};
+
+/// Receives the INT8 buffer piece by piece (positional writes from several threads).
+class ByteSink
+{
+public:
+    virtual ~ByteSink() = default;
+    virtual void write(uint64_t offset, const int8_t *data, std::size_t size) = 0;
+};
+
+struct QuantizeOptions
+{
+    Overrides overrides;
+    unsigned threads = 0;     ///< 0: all cores
+    bool rowStats = true;     ///< keep per-row error statistics
+    bool releasePages = false; ///< drop processed input pages from memory (large files, CLI)
+    /// Called (serialised, possibly from worker threads) with bytes done / total; return false to cancel.
+    std::function<bool(uint64_t done, uint64_t total)> progress;
+};
+
+/// Quantizes every tensor of the checkpoint. With sink == nullptr the bytes go to result.bytes.
+/// Throws ql::Error: Input (non-finite value, unknown model, ...), Cancelled.
+QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &options, ByteSink *sink = nullptr);
+
+/// Quantizes one tensor with one strategy into `out` (size = numel); the building block of re-quantization.
+QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *out, const std::string &file,
+                               bool rowStats = true);
+
+/// Re-quantizes in place the tensors whose strategy under `overrides` differs from the one they have;
+/// returns the names changed. Needs result.bytes.
+std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides);
+
+/// Clip threshold search used by the *_mse strategies: the threshold in (0, absmax] minimising the
+/// reconstruction MSE of w with scale = scaleOf(threshold); absmax is always a candidate.
+float searchMseClip(const float *w, int64_t n, float absmax, const std::function<float(float)> &scaleOf);
+/// numpy-style (linear interpolation) percentile of |w|.
+double absPercentile(const float *w, int64_t n, double percentile);
+
+} // namespace ql

@@ -1,0 +1,938 @@
+#include "readers/pickle.h"
+
+#include "base/errors.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <unordered_map>
+
+namespace ql {
+
+
+const PyObject *PyObject::get(const std::string &key) const
+{
+    if (type != Type::Dict && type != Type::Object)
+        return nullptr;
+    for (const auto &[k, v] : entries)
+        if (k && k->type == Type::String && k->text == key)
+            return v;
+    return nullptr;
+}
+
+PyObject *PickleArena::make(PyObject::Type t)
+{
+    auto &o = m_objects.emplace_back();
+    o.type = t;
+    if (t == PyObject::Type::Storage)
+        o.storage = &m_storages.emplace_back();
+    else if (t == PyObject::Type::Tensor)
+        o.tensor = &m_tensors.emplace_back();
+    return &o;
+}
+
+Unpickler::Unpickler(std::span<const std::byte> data, PickleArena &arena, std::string fileForErrors,
+                     PersistentLoader loader, PickleLimits limits)
+    : m_data(data)
+    , m_arena(arena)
+    , m_file(std::move(fileForErrors))
+    , m_loader(std::move(loader))
+    , m_limits(limits)
+{
+}
+
+void Unpickler::fail(const std::string &msg) const
+{
+    throw inputError("pickle: " + msg + " (at byte " + std::to_string(m_pos) + ")", m_file);
+}
+
+std::span<const std::byte> Unpickler::take(uint64_t n)
+{
+    if (n > m_data.size() - m_pos)
+        fail("truncated data: needs " + std::to_string(n) + " more bytes, " + std::to_string(m_data.size() - m_pos) +
+             " left");
+    auto s = m_data.subspan(m_pos, n);
+    m_pos += n;
+    return s;
+}
+uint8_t Unpickler::u8() { return static_cast<uint8_t>(take(1)[0]); }
+uint16_t Unpickler::u16()
+{
+    auto b = take(2);
+    return static_cast<uint16_t>(uint16_t(b[0]) | uint16_t(b[1]) << 8);
+}
+uint32_t Unpickler::u32()
+{
+    auto b = take(4);
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i)
+        v = (v << 8) | uint32_t(b[i]);
+    return v;
+}
+uint64_t Unpickler::u64()
+{
+    auto b = take(8);
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i)
+        v = (v << 8) | uint64_t(b[i]);
+    return v;
+}
+std::string Unpickler::line()
+{
+    std::string s;
+    while (true) {
+        if (m_pos >= m_data.size())
+            fail("truncated data: unterminated text line");
+        const char c = static_cast<char>(m_data[m_pos++]);
+        if (c == '\n')
+            return s;
+        if (s.size() > (1u << 20))
+            fail("text line longer than 1 MiB");
+        s.push_back(c);
+    }
+}
+
+void Unpickler::push(const PyObject *o)
+{
+    if (m_stack.size() >= m_limits.maxStack)
+        fail("stack exceeds " + std::to_string(m_limits.maxStack) + " entries");
+    m_stack.push_back(o);
+}
+const PyObject *Unpickler::pop()
+{
+    if (m_stack.empty() || (!m_marks.empty() && m_stack.size() <= m_marks.back()))
+        fail("stack underflow");
+    auto o = m_stack.back();
+    m_stack.pop_back();
+    return o;
+}
+const PyObject *Unpickler::top() const
+{
+    if (m_stack.empty() || (!m_marks.empty() && m_stack.size() <= m_marks.back()))
+        fail("stack underflow");
+    return m_stack.back();
+}
+std::vector<const PyObject *> Unpickler::popMark()
+{
+    if (m_marks.empty())
+        fail("no MARK on the stack");
+    const std::size_t at = m_marks.back();
+    m_marks.pop_back();
+    std::vector<const PyObject *> out(m_stack.begin() + static_cast<std::ptrdiff_t>(at), m_stack.end());
+    m_stack.resize(at);
+    return out;
+}
+
+const PyObject *Unpickler::makeInt(int64_t v)
+{
+    auto o = m_arena.make(PyObject::Type::Int);
+    o->integer = v;
+    return o;
+}
+const PyObject *Unpickler::makeString(std::string s, PyObject::Type t)
+{
+    auto o = m_arena.make(t);
+    o->text = std::move(s);
+    return o;
+}
+const PyObject *Unpickler::makeLong(std::span<const std::byte> b)
+{
+    if (b.empty())
+        return makeInt(0);
+    // Two's complement little endian; beyond 64 bits it must still be a sign extension.
+    const bool negative = (uint8_t(b.back()) & 0x80) != 0;
+    for (std::size_t i = 8; i < b.size(); ++i)
+        if (uint8_t(b[i]) != (negative ? 0xff : 0x00))
+            fail("integer does not fit in 64 bits");
+    uint64_t v = negative ? ~uint64_t(0) : 0;
+    const std::size_t n = std::min<std::size_t>(b.size(), 8);
+    for (std::size_t i = 0; i < n; ++i) {
+        v &= ~(uint64_t(0xff) << (8 * i));
+        v |= uint64_t(uint8_t(b[i])) << (8 * i);
+    }
+    return makeInt(static_cast<int64_t>(v));
+}
+
+void Unpickler::memoPut(uint64_t idx, const PyObject *o)
+{
+    if (idx >= m_limits.maxMemo)
+        fail("memo index " + std::to_string(idx) + " exceeds the limit");
+    if (idx >= m_memo.size()) {
+        if (idx > m_memo.size() + 65536)
+            fail("memo index " + std::to_string(idx) + " is far beyond the memo size");
+        m_memo.resize(idx + 1, nullptr);
+    }
+    m_memo[idx] = o;
+}
+const PyObject *Unpickler::memoGet(uint64_t idx) const
+{
+    if (idx >= m_memo.size() || !m_memo[idx])
+        fail("memo key " + std::to_string(idx) + " was never stored");
+    return m_memo[idx];
+}
+
+const PyObject *Unpickler::global(const std::string &module, const std::string &name)
+{
+    if (module.size() > 256 || name.size() > 256)
+        fail("global name too long");
+    auto o = m_arena.make(PyObject::Type::Global);
+    o->text = module + "." + name;
+    return o;
+}
+
+namespace {
+void appendUtf8(std::string &out, uint32_t cp)
+{
+    if (cp < 0x80)
+        out.push_back(static_cast<char>(cp));
+    else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+        out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+}
+
+int hexDigit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+        return (c | 0x20) - 'a' + 10;
+    return -1;
+}
+
+/// Protocol 0's UNICODE argument is raw-unicode-escape: bytes are Latin-1 code points, and \uXXXX / \UXXXXXXXX
+/// (after an odd run of backslashes) are escapes; CPython writes '\n' and '\\' that way. Returns UTF-8, or
+/// nullopt for a malformed escape.
+std::optional<std::string> decodeRawUnicodeEscape(const std::string &in)
+{
+    std::string out;
+    for (std::size_t i = 0; i < in.size();) {
+        if (in[i] != '\\') {
+            appendUtf8(out, static_cast<unsigned char>(in[i++]));
+            continue;
+        }
+        std::size_t run = 0;
+        while (i < in.size() && in[i] == '\\') {
+            ++run;
+            ++i;
+        }
+        const bool escape = (run & 1) && i < in.size() && (in[i] == 'u' || in[i] == 'U');
+        out.append(escape ? run - 1 : run, '\\');
+        if (!escape)
+            continue;
+        const std::size_t digits = in[i] == 'u' ? 4 : 8;
+        ++i;
+        if (in.size() - i < digits)
+            return std::nullopt;
+        uint32_t cp = 0;
+        for (std::size_t k = 0; k < digits; ++k) {
+            const int d = hexDigit(in[i + k]);
+            if (d < 0)
+                return std::nullopt;
+            cp = cp << 4 | uint32_t(d);
+        }
+        if (cp > 0x10ffff)
+            return std::nullopt;
+        appendUtf8(out, cp);
+        i += digits;
+    }
+    return out;
+}
+
+/// Protocol 0's STRING argument is repr() of a (Python 2) str: quoted, with backslash escapes.
+std::optional<std::string> decodeStringLiteral(const std::string &s)
+{
+    if (s.size() < 2 || (s.front() != '\'' && s.front() != '"') || s.back() != s.front())
+        return std::nullopt;
+    std::string out;
+    for (std::size_t i = 1; i + 1 < s.size(); ++i) {
+        if (s[i] != '\\' || i + 2 >= s.size()) {
+            out.push_back(s[i]);
+            continue;
+        }
+        const char c = s[++i];
+        switch (c) {
+        case 'n': out.push_back('\n'); break;
+        case 't': out.push_back('\t'); break;
+        case 'r': out.push_back('\r'); break;
+        case 'a': out.push_back('\a'); break;
+        case 'b': out.push_back('\b'); break;
+        case 'f': out.push_back('\f'); break;
+        case 'v': out.push_back('\v'); break;
+        case '\\': case '\'': case '"': out.push_back(c); break;
+        case 'x': {
+            const int h = i + 2 < s.size() - 1 ? hexDigit(s[i + 1]) : -1, l = h >= 0 ? hexDigit(s[i + 2]) : -1;
+            if (l < 0)
+                return std::nullopt;
+            out.push_back(static_cast<char>(h << 4 | l));
+            i += 2;
+            break;
+        }
+        default:
+            if (c >= '0' && c <= '7') { // up to three octal digits
+                int v = 0, n = 0;
+                for (; n < 3 && i + 1 < s.size() && s[i] >= '0' && s[i] <= '7'; ++n, ++i)
+                    v = v * 8 + (s[i] - '0');
+                --i;
+                out.push_back(static_cast<char>(v & 0xff));
+            } else { // unknown escapes stay as written
+                out.push_back('\\');
+                out.push_back(c);
+            }
+        }
+    }
+    return out;
+}
+
+bool isCallableAllowed(const std::string &n)
+{
+    static const char *allowed[] = {"collections.OrderedDict",
+                                    "torch._utils._rebuild_tensor_v2",
+                                    "torch._utils._rebuild_tensor",
+                                    "torch._utils._rebuild_parameter",
+                                    "torch._utils._rebuild_parameter_with_state",
+                                    "torch._tensor._rebuild_from_type_v2",
+                                    "_codecs.encode",
+                                    "builtins.set",
+                                    "builtins.frozenset",
+                                    "__builtin__.set",
+                                    "__builtin__.frozenset",
+                                    "copyreg._reconstructor",
+                                    "copy_reg._reconstructor",
+                                    "torch.device",
+                                    "torch.Size",
+                                    "numpy.dtype",
+                                    "numpy.core.multiarray.scalar",
+                                    "numpy._core.multiarray.scalar"};
+    for (auto a : allowed)
+        if (n == a)
+            return true;
+    return false;
+}
+
+std::vector<int64_t> intTuple(const PyObject *o, bool &ok)
+{
+    std::vector<int64_t> out;
+    if (!o || (o->type != PyObject::Type::Tuple && o->type != PyObject::Type::List)) {
+        ok = false;
+        return out;
+    }
+    for (auto i : o->items) {
+        if (!i || i->type != PyObject::Type::Int) {
+            ok = false;
+            return {};
+        }
+        out.push_back(i->integer);
+    }
+    return out;
+}
+} // namespace
+
+const PyObject *Unpickler::rebuildTensor(const PyObject *args)
+{
+    if (!args || args->type != PyObject::Type::Tuple || args->items.size() < 4)
+        fail("_rebuild_tensor_v2 expects (storage, offset, size, stride, ...), got " + describe(args));
+    const PyObject *storage = args->items[0];
+    if (!storage || storage->type != PyObject::Type::Storage)
+        fail("_rebuild_tensor_v2: first argument is not a storage but " + describe(storage));
+    if (!args->items[1] || args->items[1]->type != PyObject::Type::Int || args->items[1]->integer < 0)
+        fail("_rebuild_tensor_v2: bad storage offset " + describe(args->items[1]));
+    bool ok = true;
+    auto shape = intTuple(args->items[2], ok);
+    auto strides = intTuple(args->items[3], ok);
+    if (!ok || shape.size() != strides.size() || shape.size() > 32)
+        fail("_rebuild_tensor_v2: bad size/stride " + describe(args->items[2]) + " / " + describe(args->items[3]));
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        if (shape[i] < 0 || strides[i] < 0)
+            fail("_rebuild_tensor_v2: negative size or stride");
+    auto t = m_arena.make(PyObject::Type::Tensor);
+    t->tensor->storage = storage;
+    t->tensor->storageOffset = args->items[1]->integer;
+    t->tensor->shape = std::move(shape);
+    t->tensor->strides = std::move(strides);
+    return t;
+}
+
+const PyObject *Unpickler::call(const PyObject *callable, const PyObject *args)
+{
+    if (!callable || callable->type != PyObject::Type::Global)
+        fail("REDUCE on a value that is not a global: " + describe(callable));
+    const std::string &n = callable->text;
+    if (!isCallableAllowed(n))
+        throw inputError("refusing to call '" + n +
+                             "': the checkpoint asks to run code that is not on QuantLens' allow list of "
+                             "data-only constructors. Do not load this file with torch.load.",
+                         m_file);
+    if (!args || args->type != PyObject::Type::Tuple)
+        fail("arguments of " + n + " are not a tuple");
+    const auto &a = args->items;
+    if (n == "collections.OrderedDict") {
+        auto d = m_arena.make(PyObject::Type::Dict);
+        if (!a.empty() && a[0] && (a[0]->type == PyObject::Type::List || a[0]->type == PyObject::Type::Tuple))
+            for (auto pair : a[0]->items)
+                if (pair && pair->type == PyObject::Type::Tuple && pair->items.size() == 2)
+                    d->entries.emplace_back(pair->items[0], pair->items[1]);
+        return d;
+    }
+    if (n == "torch._utils._rebuild_tensor_v2")
+        return rebuildTensor(args);
+    if (n == "torch._utils._rebuild_tensor") {
+        auto t = m_arena.make(PyObject::Type::Tuple);
+        t->items = a;
+        return rebuildTensor(t);
+    }
+    if (n == "torch._utils._rebuild_parameter" || n == "torch._utils._rebuild_parameter_with_state") {
+        if (a.empty() || !a[0] || a[0]->type != PyObject::Type::Tensor)
+            fail(n + " expects a tensor");
+        return a[0];
+    }
+    if (n == "torch._tensor._rebuild_from_type_v2") {
+        if (a.size() < 3 || !a[2] || a[2]->type != PyObject::Type::Tuple)
+            fail(n + " expects (func, type, args, state)");
+        // torch wraps a rebuild function once; a chain of wrappers would recurse once per level (10^5 levels
+        // overflowed the stack of a Debug build).
+        if (a[0] && a[0]->type == PyObject::Type::Global && a[0]->text == n)
+            fail(n + " wrapping itself");
+        return call(a[0], a[2]);
+    }
+    if (n == "_codecs.encode") {
+        if (a.empty() || !a[0] || a[0]->type != PyObject::Type::String)
+            fail("_codecs.encode expects a string");
+        // latin1: each code point < 256 becomes one byte; the text is UTF-8 here.
+        std::string out;
+        const std::string &s = a[0]->text;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const auto c = static_cast<unsigned char>(s[i]);
+            if (c < 0x80)
+                out.push_back(static_cast<char>(c));
+            else if ((c & 0xe0) == 0xc0 && i + 1 < s.size()) {
+                out.push_back(static_cast<char>(((c & 0x1f) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3f)));
+                ++i;
+            } else
+                fail("_codecs.encode: text is not latin1");
+        }
+        return makeString(std::move(out), PyObject::Type::Bytes);
+    }
+    if (n == "builtins.set" || n == "builtins.frozenset" || n == "__builtin__.set" || n == "__builtin__.frozenset") {
+        auto s = m_arena.make(PyObject::Type::Set);
+        if (!a.empty() && a[0])
+            s->items = a[0]->items;
+        return s;
+    }
+    if (n == "copyreg._reconstructor" || n == "copy_reg._reconstructor") {
+        // Protocols 0-1 spell the base class '__builtin__.object' (pickle's Python 2 import mapping).
+        if (a.size() < 2 || !a[0] || a[0]->type != PyObject::Type::Global || !a[1] ||
+            (a[1]->text != "builtins.object" && a[1]->text != "__builtin__.object"))
+            fail(n + " is only accepted for plain objects");
+        auto o = m_arena.make(PyObject::Type::Object);
+        o->text = a[0]->text;
+        return o;
+    }
+    if (n == "torch.device") {
+        if (a.empty() || !a[0] || a[0]->type != PyObject::Type::String)
+            fail("torch.device expects a string");
+        return a[0];
+    }
+    if (n == "torch.Size") {
+        auto t = m_arena.make(PyObject::Type::Tuple);
+        if (!a.empty() && a[0])
+            t->items = a[0]->items;
+        return t;
+    }
+    if (n == "numpy.dtype") {
+        auto o = m_arena.make(PyObject::Type::Object);
+        o->text = n;
+        o->items = a;
+        return o;
+    }
+    // numpy.core.multiarray.scalar(dtype, bytes): a numpy scalar such as a float64 val_loss.
+    if (a.size() < 2 || !a[0] || a[0]->type != PyObject::Type::Object || a[0]->items.empty() || !a[0]->items[0] ||
+        !a[1] || a[1]->type != PyObject::Type::Bytes)
+        fail(n + " expects (dtype, bytes)");
+    const std::string code = a[0]->items[0]->text;
+    const std::string &raw = a[1]->text;
+    auto num = [&](auto v) {
+        if (raw.size() != sizeof(v))
+            fail("numpy scalar of " + code + " has " + std::to_string(raw.size()) + " bytes");
+        std::memcpy(&v, raw.data(), sizeof(v));
+        return v;
+    };
+    auto o = m_arena.make(PyObject::Type::Float);
+    if (code == "f8")
+        o->real = num(double{});
+    else if (code == "f4")
+        o->real = num(float{});
+    else if (code == "i8" || code == "i4" || code == "b1") {
+        o->type = PyObject::Type::Int;
+        o->integer = code == "i8" ? num(int64_t{}) : code == "i4" ? num(int32_t{}) : num(uint8_t{});
+    } else
+        fail("unsupported numpy scalar type " + code);
+    return o;
+}
+
+void Unpickler::setItems(const PyObject *dict, const std::vector<const PyObject *> &kv)
+{
+    if (!dict || (dict->type != PyObject::Type::Dict && dict->type != PyObject::Type::Object))
+        fail("SETITEM on a value that is not a dict: " + describe(dict));
+    if (kv.size() % 2)
+        fail("SETITEMS with an odd number of values");
+    auto d = const_cast<PyObject *>(dict);
+    for (std::size_t i = 0; i < kv.size(); i += 2) {
+        bool replaced = false;
+        if (kv[i] && (kv[i]->type == PyObject::Type::String || kv[i]->type == PyObject::Type::Int))
+            for (auto &e : d->entries)
+                if (e.first && e.first->type == kv[i]->type && e.first->text == kv[i]->text &&
+                    e.first->integer == kv[i]->integer) {
+                    e.second = kv[i + 1];
+                    replaced = true;
+                    break;
+                }
+        if (!replaced)
+            d->entries.emplace_back(kv[i], kv[i + 1]);
+    }
+}
+
+void Unpickler::build(const PyObject *obj, const PyObject *state)
+{
+    if (!obj)
+        fail("BUILD on nothing");
+    if (obj->type == PyObject::Type::Object) {
+        const PyObject *dictState = state;
+        if (state && state->type == PyObject::Type::Tuple && state->items.size() == 2)
+            dictState = state->items[0] ? state->items[0] : state->items[1];
+        if (dictState && dictState->type == PyObject::Type::Dict)
+            setItems(obj, [&] {
+                std::vector<const PyObject *> kv;
+                for (auto &[k, v] : dictState->entries) {
+                    kv.push_back(k);
+                    kv.push_back(v);
+                }
+                return kv;
+            }());
+        return;
+    }
+    // OrderedDict._metadata, tensor state and the like carry nothing QuantLens needs.
+    if (obj->type == PyObject::Type::Dict || obj->type == PyObject::Type::Tensor)
+        return;
+    fail("BUILD on an unsupported value " + describe(obj));
+}
+
+const PyObject *Unpickler::load()
+{
+    m_stack.clear();
+    m_marks.clear();
+    m_memo.clear();
+    const std::size_t maxObjects =
+        std::min(m_limits.maxObjects,
+                 m_arena.size() + 65536 + m_data.size() / std::max<std::size_t>(1, m_limits.minBytesPerObject));
+    while (true) {
+        if (m_arena.size() > maxObjects)
+            fail("creates more than " + std::to_string(maxObjects) + " objects from " + std::to_string(m_data.size()) +
+                 " bytes (a pickle bomb, or a limit to raise in PickleLimits)");
+        const uint8_t op = u8();
+        switch (op) {
+        case 0x80: { // PROTO
+            const uint8_t v = u8();
+            if (v > 5)
+                fail("unsupported pickle protocol " + std::to_string(v));
+            break;
+        }
+        case 0x95: // FRAME: a length prefix only, frames are read transparently
+            u64();
+            break;
+        case '.': { // STOP
+            if (m_stack.empty())
+                fail("STOP with an empty stack");
+            return m_stack.back();
+        }
+        case '(':
+            if (m_marks.size() >= m_limits.maxMarks)
+                fail("MARKs nested deeper than " + std::to_string(m_limits.maxMarks));
+            m_marks.push_back(m_stack.size());
+            break;
+        case '0':
+            pop();
+            break;
+        case '1':
+            popMark();
+            break;
+        case '2':
+            push(top());
+            break;
+        case 'N':
+            push(m_arena.make(PyObject::Type::None));
+            break;
+        case 0x88:
+        case 0x89: {
+            auto b = m_arena.make(PyObject::Type::Bool);
+            b->boolean = op == 0x88;
+            push(b);
+            break;
+        }
+        case 'J':
+            push(makeInt(static_cast<int32_t>(u32())));
+            break;
+        case 'K':
+            push(makeInt(u8()));
+            break;
+        case 'M':
+            push(makeInt(u16()));
+            break;
+        case 0x8a: {
+            const uint8_t n = u8();
+            push(makeLong(take(n)));
+            break;
+        }
+        case 0x8b: {
+            const uint32_t n = u32();
+            push(makeLong(take(n)));
+            break;
+        }
+        case 'I':
+        case 'L': {
+            std::string s = line();
+            if (op == 'I' && (s == "00" || s == "01")) {
+                auto b = m_arena.make(PyObject::Type::Bool);
+                b->boolean = s == "01";
+                push(b);
+                break;
+            }
+            if (!s.empty() && s.back() == 'L')
+                s.pop_back();
+            try {
+                std::size_t used = 0;
+                const long long v = std::stoll(s, &used, 10);
+                if (used != s.size())
+                    fail("bad integer literal '" + s + "'");
+                push(makeInt(v));
+            } catch (const std::logic_error &) {
+                fail("bad integer literal '" + s.substr(0, 40) + "'");
+            }
+            break;
+        }
+        case 'F': {
+            const std::string s = line();
+            // from_chars, not strtod: strtod follows LC_NUMERIC, which the GUI sets to the user's locale
+            // (a German locale would read "0.5" as 0).
+            double v = 0.0;
+            const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+            if (ec != std::errc() || end != s.data() + s.size())
+                fail("bad float literal '" + s.substr(0, 40) + "'");
+            auto f = m_arena.make(PyObject::Type::Float);
+            f->real = v;
+            push(f);
+            break;
+        }
+        case 'G': {
+            auto b = take(8);
+            uint64_t bits = 0;
+            for (int i = 0; i < 8; ++i)
+                bits = (bits << 8) | uint64_t(b[i]); // big endian
+            double v;
+            std::memcpy(&v, &bits, 8);
+            auto f = m_arena.make(PyObject::Type::Float);
+            f->real = v;
+            push(f);
+            break;
+        }
+        case 'X':
+        case 0x8c:
+        case 0x8d: {
+            const uint64_t n = op == 'X' ? u32() : op == 0x8c ? u8() : u64();
+            auto b = take(n);
+            push(makeString(std::string(reinterpret_cast<const char *>(b.data()), b.size())));
+            break;
+        }
+        case 'V': { // raw-unicode-escape
+            auto s = decodeRawUnicodeEscape(line());
+            if (!s)
+                fail("bad \\u escape in a UNICODE literal");
+            push(makeString(std::move(*s)));
+            break;
+        }
+        case 'S': { // repr of a str, quoted
+            auto s = decodeStringLiteral(line());
+            if (!s)
+                fail("bad STRING literal");
+            push(makeString(std::move(*s)));
+            break;
+        }
+        case 'T':
+        case 'U':
+        case 'B':
+        case 'C':
+        case 0x8e:
+        case 0x96: {
+            const uint64_t n = (op == 'U' || op == 'C') ? u8() : (op == 'T' || op == 'B') ? u32() : u64();
+            auto b = take(n);
+            push(makeString(std::string(reinterpret_cast<const char *>(b.data()), b.size()),
+                            (op == 'T' || op == 'U') ? PyObject::Type::String : PyObject::Type::Bytes));
+            break;
+        }
+        case ')':
+            push(m_arena.make(PyObject::Type::Tuple));
+            break;
+        case 't': {
+            auto t = m_arena.make(PyObject::Type::Tuple);
+            t->items = popMark();
+            push(t);
+            break;
+        }
+        case 0x85:
+        case 0x86:
+        case 0x87: {
+            const int n = op - 0x84;
+            auto t = m_arena.make(PyObject::Type::Tuple);
+            t->items.resize(n);
+            for (int i = n - 1; i >= 0; --i)
+                t->items[i] = pop();
+            push(t);
+            break;
+        }
+        case ']':
+            push(m_arena.make(PyObject::Type::List));
+            break;
+        case 'l': {
+            auto l = m_arena.make(PyObject::Type::List);
+            l->items = popMark();
+            push(l);
+            break;
+        }
+        case 'a': {
+            auto v = pop();
+            auto l = top();
+            if (l->type != PyObject::Type::List)
+                fail("APPEND to a value that is not a list: " + describe(l));
+            const_cast<PyObject *>(l)->items.push_back(v);
+            break;
+        }
+        case 'e': {
+            auto vs = popMark();
+            auto l = top();
+            if (l->type != PyObject::Type::List)
+                fail("APPENDS to a value that is not a list: " + describe(l));
+            auto &items = const_cast<PyObject *>(l)->items;
+            items.insert(items.end(), vs.begin(), vs.end());
+            break;
+        }
+        case '}':
+            push(m_arena.make(PyObject::Type::Dict));
+            break;
+        case 'd': {
+            auto kv = popMark();
+            auto d = m_arena.make(PyObject::Type::Dict);
+            setItems(d, kv);
+            push(d);
+            break;
+        }
+        case 's': {
+            auto v = pop();
+            auto k = pop();
+            setItems(top(), {k, v});
+            break;
+        }
+        case 'u': {
+            auto kv = popMark();
+            setItems(top(), kv);
+            break;
+        }
+        case 0x8f:
+            push(m_arena.make(PyObject::Type::Set));
+            break;
+        case 0x90: {
+            auto vs = popMark();
+            auto s = top();
+            if (s->type != PyObject::Type::Set)
+                fail("ADDITEMS to a value that is not a set");
+            auto &items = const_cast<PyObject *>(s)->items;
+            items.insert(items.end(), vs.begin(), vs.end());
+            break;
+        }
+        case 0x91: {
+            auto s = m_arena.make(PyObject::Type::Set);
+            s->items = popMark();
+            push(s);
+            break;
+        }
+        case 'p': {
+            const std::string s = line();
+            char *end = nullptr;
+            const unsigned long long idx = std::strtoull(s.c_str(), &end, 10);
+            if (end == s.c_str())
+                fail("bad PUT index");
+            memoPut(idx, top());
+            break;
+        }
+        case 'q':
+            memoPut(u8(), top());
+            break;
+        case 'r':
+            memoPut(u32(), top());
+            break;
+        case 0x94:
+            memoPut(m_memo.size(), top());
+            break;
+        case 'g': {
+            const std::string s = line();
+            char *end = nullptr;
+            const unsigned long long idx = std::strtoull(s.c_str(), &end, 10);
+            if (end == s.c_str())
+                fail("bad GET index");
+            push(memoGet(idx));
+            break;
+        }
+        case 'h':
+            push(memoGet(u8()));
+            break;
+        case 'j':
+            push(memoGet(u32()));
+            break;
+        case 'c': {
+            const std::string module = line();
+            const std::string name = line();
+            push(global(module, name));
+            break;
+        }
+        case 0x93: {
+            auto name = pop();
+            auto module = pop();
+            if (!module->isString() || !name->isString())
+                fail("STACK_GLOBAL needs two strings");
+            push(global(module->text, name->text));
+            break;
+        }
+        case 'R': {
+            auto args = pop();
+            auto callable = pop();
+            push(call(callable, args));
+            break;
+        }
+        case 0x81:   // NEWOBJ: cls.__new__(cls, *args) -- creates, runs no __init__
+        case 0x92: { // NEWOBJ_EX
+            const PyObject *kwargs = op == 0x92 ? pop() : nullptr;
+            (void)kwargs;
+            auto args = pop();
+            auto cls = pop();
+            if (cls->type != PyObject::Type::Global)
+                fail("NEWOBJ on a value that is not a class: " + describe(cls));
+            if (cls->text == "collections.OrderedDict") {
+                push(m_arena.make(PyObject::Type::Dict));
+                break;
+            }
+            auto o = m_arena.make(PyObject::Type::Object);
+            o->text = cls->text;
+            if (args && args->type == PyObject::Type::Tuple)
+                o->items = args->items;
+            push(o);
+            break;
+        }
+        case 'i': { // INST module name: calls the class
+            const std::string module = line();
+            const std::string name = line();
+            auto args = m_arena.make(PyObject::Type::Tuple);
+            args->items = popMark();
+            push(call(global(module, name), args));
+            break;
+        }
+        case 'o': { // OBJ: calls the class
+            auto items = popMark();
+            if (items.empty())
+                fail("OBJ without a class");
+            auto args = m_arena.make(PyObject::Type::Tuple);
+            args->items.assign(items.begin() + 1, items.end());
+            push(call(items[0], args));
+            break;
+        }
+        case 'b': {
+            auto state = pop();
+            build(top(), state);
+            break;
+        }
+        case 'P':
+        case 'Q': {
+            const PyObject *pid = op == 'Q' ? pop() : makeString(line());
+            if (!m_loader)
+                fail("persistent id without a storage loader: " + describe(pid));
+            push(m_loader(pid, m_arena));
+            break;
+        }
+        case 0x82:
+        case 0x83:
+        case 0x84:
+            fail("extension registry opcodes (EXT1/2/4) are not supported");
+        case 0x97:
+        case 0x98:
+            fail("out-of-band buffers (protocol 5) are not supported");
+        default: {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "0x%02x", op);
+            --m_pos;
+            fail(std::string("unknown opcode ") + hex + " (not a pickle, or a corrupt one)");
+        }
+        }
+    }
+}
+
+std::string describe(const PyObject *o, int depth)
+{
+    if (!o)
+        return "<null>";
+    using T = PyObject::Type;
+    auto seq = [&](const char *open, const char *close) {
+        std::string s = open;
+        if (depth <= 0)
+            return s + "..." + close;
+        for (std::size_t i = 0; i < o->items.size() && i < 6; ++i)
+            s += (i ? ", " : "") + describe(o->items[i], depth - 1);
+        if (o->items.size() > 6)
+            s += ", ...";
+        return s + close;
+    };
+    switch (o->type) {
+    case T::None:
+        return "None";
+    case T::Bool:
+        return o->boolean ? "True" : "False";
+    case T::Int:
+        return std::to_string(o->integer);
+    case T::Float:
+        return std::to_string(o->real);
+    case T::String: {
+        std::string quoted(1, '\''); // not "'" + substr: GCC 12 warns -Wrestrict on that (a false positive)
+        quoted.append(o->text, 0, 60);
+        return quoted += '\'';
+    }
+    case T::Bytes:
+        return "bytes[" + std::to_string(o->text.size()) + "]";
+    case T::List:
+        return seq("[", "]");
+    case T::Tuple:
+        return seq("(", ")");
+    case T::Set:
+        return seq("{", "}");
+    case T::Dict:
+        return "dict[" + std::to_string(o->entries.size()) + "]";
+    case T::Global:
+        return o->text;
+    case T::Object:
+        return o->text + "(...)";
+    case T::Storage:
+        return "storage '" + o->storage->key + "'";
+    case T::Tensor:
+        return "tensor";
+    }
+    return "?";
+}
+
+} // namespace ql
