@@ -1,9 +1,8 @@
 // quantlens-cli inspect: quantize in memory (nothing written) or read an output folder, and report per tensor.
-#include "artifacts/manifest.h"
 #include "base/errors.h"
 #include "command.h"
 #include "inspection/summary.h"
-#include "readers/checkpoint.h"
+#include "session/session.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -26,20 +25,15 @@ struct InspectArgs
 
 int runInspect(const InspectArgs &a, const Context &c)
 {
-    QuantizeResult r;
-    if (fs::is_directory(a.path)) {
-        if (!a.overrides.empty())
-            throw Error(ErrorKind::Usage, "--overrides needs a checkpoint, not an output folder", a.path);
-        r = loadArtifacts(a.path);
-    } else {
-        QuantizeOptions opt;
-        opt.overrides = a.overrides.empty() ? Overrides{} : Overrides::load(a.overrides);
-        opt.rowStats = false;
-        ProgressBar bar("inspecting", !c.quiet && !c.json);
-        opt.progress = [&](uint64_t d, uint64_t t) { return bar.update(d, t); };
-        const Checkpoint ck = loadCheckpoint(a.path);
-        r = quantize(ck, opt);
-    }
+    if (!a.overrides.empty() && isOutputFolder(a.path))
+        throw Error(ErrorKind::Usage, "--overrides needs a checkpoint, not an output folder", a.path);
+    OpenOptions opt;
+    opt.overrides = a.overrides.empty() ? Overrides{} : Overrides::load(a.overrides);
+    opt.rowStats = false;
+    ProgressBar bar("inspecting", !c.quiet && !c.json);
+    opt.progress = [&](uint64_t d, uint64_t t) { return bar.update(d, t); };
+    const Session input = openSession(a.path, opt);
+    const QuantizeResult &r = *input.result;
     printWarnings(r.warnings, c.quiet || c.json);
     std::vector<const QuantizedTensor *> rows;
     std::optional<std::regex> re;

@@ -1,0 +1,58 @@
+#include "session/session.h"
+
+#include "artifacts/manifest.h"
+#include "base/errors.h"
+
+#include <system_error>
+
+namespace fs = std::filesystem;
+
+namespace ql {
+
+bool isOutputFolder(const fs::path &path)
+{
+    std::error_code ec;
+    return fs::is_directory(path, ec);
+}
+
+Session openSession(const fs::path &path, const OpenOptions &options)
+{
+    Session in;
+    in.path = path;
+    if (isOutputFolder(path)) {
+        if (!options.overrides.empty())
+            throw Error(ErrorKind::Usage, "overrides need a checkpoint, not an output folder", path.string());
+        in.kind = InputKind::OutputFolder;
+        auto r = std::make_shared<const QuantizeResult>(loadArtifacts(path));
+        in.overrides = r->overrides;
+        in.result = r;
+        std::error_code ec;
+        if (fs::exists(path / "luts.json", ec) || fs::exists(path / "luts.bin", ec))
+            in.luts = readLutScales(path);
+        return in;
+    }
+    in.kind = InputKind::Checkpoint;
+    auto ck = std::make_shared<const Checkpoint>(loadCheckpoint(path));
+    QuantizeOptions opt;
+    opt.rowStats = options.rowStats;
+    opt.threads = options.threads;
+    opt.progress = options.progress;
+    in.checkpoint = ck;
+    in.overrides = options.overrides;
+    if (options.overrides.empty() || !options.baseline) {
+        opt.overrides = options.overrides;
+        auto r = std::make_shared<const QuantizeResult>(quantize(*ck, opt));
+        in.result = r;
+        if (options.overrides.empty())
+            in.baseline = r;
+        return in;
+    }
+    auto baseline = std::make_shared<QuantizeResult>(quantize(*ck, opt));
+    auto r = std::make_shared<QuantizeResult>(*baseline);
+    requantize(*r, *ck, options.overrides);
+    in.baseline = std::move(baseline);
+    in.result = std::move(r);
+    return in;
+}
+
+} // namespace ql
