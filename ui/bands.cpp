@@ -21,17 +21,5 @@ QColor bandColor(ql::SnrBand band)
 
 QString bandDescription(ql::SnrBand band)
 {
-    switch (band) {
-    case ql::SnrBand::Excellent:
-        return QCoreApplication::translate("bands", "excellent (> 40 dB)");
-    case ql::SnrBand::Good:
-        return QCoreApplication::translate("bands", "good (30-40 dB)");
-    case ql::SnrBand::Acceptable:
-        return QCoreApplication::translate("bands", "acceptable (20-30 dB)");
-    case ql::SnrBand::Investigate:
-        return QCoreApplication::translate("bands", "investigate (< 20 dB)");
-    case ql::SnrBand::Undefined:
-        break;
-    }
-    return QCoreApplication::translate("bands", "all-zero (SNR undefined)");
+    return QCoreApplication::translate("bands", ql::snrBandDescription(band).c_str());
 }

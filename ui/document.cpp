@@ -1,62 +1,59 @@
 #include "document.h"
 
-#include "artifacts/artifacts.h"
 #include "base/errors.h"
-#include "artifacts/manifest.h"
 #include "overridescommand.h"
 
 #include <QFile>
+#include <QFileInfo>
+#include <QFutureWatcher>
 #include <QUndoStack>
+#include <QtConcurrent>
 #include <filesystem>
 
 namespace fs = std::filesystem;
 
 namespace {
 fs::path toPath(const QString &s) { return fs::path(QFile::encodeName(s).toStdString()); }
+
+/// A finished background re-quantization.
+struct Requantized
+{
+    std::shared_ptr<const ql::QuantizeResult> result;
+    QStringList changed;
+    QString error;
+};
 } // namespace
 
 Document::Source Document::load(const QString &path, const ql::Overrides &overrides, const Progress &progress)
 {
-    Source s;
-    s.path = path;
-    const fs::path p = toPath(path);
-    if (fs::is_directory(p)) {
-        auto r = std::make_shared<const ql::QuantizeResult>(ql::loadArtifacts(p));
-        s.overrides = r->overrides;
-        s.baseline = r;
-        s.result = r;
-        if (fs::exists(p / "luts.json"))
-            s.luts = ql::readLutScales(p);
-        return s;
-    }
-    auto ck = std::make_shared<const ql::Checkpoint>(ql::loadCheckpoint(p));
-    ql::QuantizeOptions opt;
+    ql::OpenOptions opt;
+    opt.overrides = overrides;
     opt.rowStats = true;
+    opt.baseline = true;
     opt.progress = progress;
-    auto baseline = std::make_shared<ql::QuantizeResult>(ql::quantize(*ck, opt));
-    s.checkpoint = ck;
-    s.baseline = baseline;
-    s.overrides = overrides;
-    if (overrides.empty())
-        s.result = baseline;
-    else {
-        auto r = std::make_shared<ql::QuantizeResult>(*baseline);
-        ql::requantize(*r, *ck, overrides);
-        s.result = std::move(r);
-    }
-    return s;
+    return ql::openSession(toPath(path), opt);
 }
 
 Document::Document(QObject *parent)
     : QObject(parent)
     , m_undoStack(new QUndoStack(this))
 {
+    connect(m_undoStack, &QUndoStack::cleanChanged, this, [this](bool clean) { Q_EMIT modifiedChanged(!clean); });
 }
 
-Document::~Document() = default;
+Document::~Document()
+{
+    m_jobs.invalidate();
+    m_undoStack->disconnect(this);
+}
 
 void Document::setSource(Source source)
 {
+    m_jobs.invalidate(); // results of edits to the previous source are dropped
+    if (m_pending) {
+        m_pending = 0;
+        Q_EMIT busyChanged(false);
+    }
     m_undoStack->clear();
     m_source = std::move(source);
     Q_EMIT sourceChanged();
@@ -64,47 +61,56 @@ void Document::setSource(Source source)
 
 void Document::clear() { setSource({}); }
 
-std::string Document::exactGlob(const std::string &name)
+QString Document::path() const
 {
-    std::string g;
-    for (char c : name) {
-        if (c == '*' || c == '?' || c == '[' || c == '\\')
-            g += '\\';
-        g += c;
-    }
-    return g;
+    return m_source.result ? QFile::decodeName(QByteArray::fromStdString(m_source.path.string())) : QString();
 }
 
-ql::Overrides Document::withStrategy(const ql::Overrides &base, const QVector<QPair<QString, int>> &namesAndDims,
-                                     const std::optional<ql::Strategy> &s)
+QString Document::displayName() const
 {
-    ql::Overrides o = base;
-    for (const auto &[qname, dims] : namesAndDims) {
-        const std::string name = qname.toStdString();
-        const std::string glob = exactGlob(name);
-        std::erase_if(o.rules, [&](const ql::OverrideRule &r) { return r.match == glob; });
-        const ql::Strategy want = s ? *s : ql::Strategy::defaultFor(std::size_t(dims));
-        if (!(o.strategyFor(name, std::size_t(dims)) == want))
-            o.rules.push_back({glob, want});
-    }
-    return o;
+    if (isEmpty())
+        return {};
+    const QFileInfo fi(path());
+    QString where = fi.fileName();
+    // An output folder is usually called "output" or "out": its parent says which model it is.
+    if (m_source.kind == ql::InputKind::OutputFolder && !fi.dir().dirName().isEmpty())
+        where = fi.dir().dirName() + QLatin1Char('/') + where;
+    const QString model = QString::fromStdString(m_source.result->model.modelType);
+    return model.isEmpty() ? where : model + QStringLiteral(" · ") + where;
 }
 
-void Document::setStrategy(const QVector<int> &tensors, const std::optional<ql::Strategy> &s)
+bool Document::isModified() const { return !m_undoStack->isClean(); }
+
+void Document::setSaved() { m_undoStack->setClean(); }
+
+void Document::setStrategyAt(const QVector<int> &tensors, const std::optional<ql::Strategy> &s)
+{
+    if (!m_source.result)
+        return;
+    QStringList names;
+    for (int i : tensors)
+        if (i >= 0 && std::size_t(i) < m_source.result->tensors.size())
+            names << QString::fromStdString(m_source.result->tensors[std::size_t(i)].name);
+    setStrategy(names, s);
+}
+
+void Document::setStrategy(const QStringList &tensors, const std::optional<ql::Strategy> &s)
 {
     if (!canRequantize() || tensors.isEmpty())
         return;
-    QVector<QPair<QString, int>> names;
-    for (int i : tensors) {
-        const auto &t = m_source.result->tensors.at(std::size_t(i));
-        names.append({QString::fromStdString(t.name), int(t.shape.size())});
-    }
-    const ql::Overrides after = withStrategy(m_source.overrides, names, s);
+    std::vector<std::pair<std::string, std::size_t>> names;
+    for (const QString &n : tensors)
+        if (const auto *t = m_source.result->find(n.toStdString()))
+            names.emplace_back(t->name, t->shape.size());
+    if (names.empty())
+        return;
+    const ql::Overrides after = ql::withStrategy(m_source.overrides, names, s);
     if (after == m_source.overrides && after.rules.size() == m_source.overrides.rules.size())
         return;
     const QString what = s ? QString::fromStdString(s->name()) : tr("default strategy");
-    const QString text = names.size() == 1 ? tr("Set %1 to %2").arg(names.front().first, what)
-                                           : tr("Set %n tensor(s) to %1", nullptr, int(names.size())).arg(what);
+    const QString text = names.size() == 1
+                             ? tr("Set %1 to %2").arg(QString::fromStdString(names.front().first), what)
+                             : tr("Set %n tensor(s) to %1", nullptr, int(names.size())).arg(what);
     m_undoStack->push(new OverridesCommand(this, m_source.overrides, after, text));
 }
 
@@ -120,32 +126,53 @@ void Document::loadOverrides(const QString &file)
     if (!canRequantize())
         throw ql::Error(ql::ErrorKind::Usage,
                         "overrides need the FP32 weights: open the checkpoint, not an output folder",
-                        m_source.path.toStdString());
+                        m_source.path.string());
     const ql::Overrides o = ql::Overrides::load(toPath(file));
-    // Loading a file equal to the current rules is still an explicit act; but an identical command would be a no-op.
     replaceOverrides(o, tr("Load overrides %1").arg(file));
 }
 
-void Document::saveOverrides(const QString &file) const { m_source.overrides.save(toPath(file)); }
-
-void Document::saveArtifacts(const QString &dir) const
+void Document::saveOverrides(const QString &file)
 {
-    if (!m_source.result)
-        throw ql::Error(ql::ErrorKind::Usage, "nothing is open");
-    ql::writeArtifacts(*m_source.result, toPath(dir));
+    m_source.overrides.save(toPath(file));
+    setSaved();
 }
 
 void Document::applyOverrides(const ql::Overrides &overrides)
 {
     if (!m_source.checkpoint || !m_source.result)
         return;
-    // A new snapshot, so views and background jobs holding the previous one keep a consistent result.
-    auto next = std::make_shared<ql::QuantizeResult>(*m_source.result);
-    const auto names = ql::requantize(*next, *m_source.checkpoint, overrides);
-    QVector<int> changed;
-    for (const auto &n : names)
-        changed.append(next->indexOf(n));
-    m_source.result = std::move(next);
     m_source.overrides = overrides;
-    Q_EMIT resultChanged(changed);
+    const uint64_t job = m_jobs.start();
+    if (m_pending++ == 0)
+        Q_EMIT busyChanged(true);
+    auto *watcher = new QFutureWatcher<Requantized>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, job] {
+        watcher->deleteLater();
+        if (!m_jobs.isCurrent(job))
+            return; // a newer edit (or a new source) superseded this one; its own job reports
+        m_pending = 0;
+        Requantized out = watcher->result();
+        if (out.error.isEmpty())
+            m_source.result = std::move(out.result);
+        Q_EMIT busyChanged(false);
+        if (!out.error.isEmpty())
+            Q_EMIT requantizeFailed(out.error);
+        else
+            Q_EMIT resultChanged(out.changed);
+    });
+    // Starts from whatever result is current: requantize() re-does exactly the tensors whose strategy differs under
+    // `overrides`, so the outcome does not depend on which earlier edits had arrived.
+    watcher->setFuture(QtConcurrent::run([ck = m_source.checkpoint, from = m_source.result, overrides] {
+        Requantized out;
+        try {
+            // A new snapshot, so views and other jobs holding the previous one keep a consistent result.
+            auto next = std::make_shared<ql::QuantizeResult>(*from);
+            for (const auto &n : ql::requantize(*next, *ck, overrides))
+                out.changed << QString::fromStdString(n);
+            out.result = std::move(next);
+        } catch (const std::exception &e) { // never unwinds through Qt
+            out.error = QString::fromStdString(e.what());
+        }
+        return out;
+    }));
 }

@@ -19,13 +19,16 @@ bool parseGuiOptions(const QStringList &arguments, GuiOptions *options, QString 
                                  QStringLiteral("[PATH]"));
     const QCommandLineOption open(QStringLiteral("open"), QObject::tr("Checkpoint or output folder to open."),
                                   QStringLiteral("PATH"));
-    const QCommandLineOption view(QStringLiteral("view"), QObject::tr("View to show: table, tensor, scales, luts, shards."),
+    const QCommandLineOption view(QStringLiteral("view"),
+                                  QObject::tr("View to show: table, tensor, scales, luts, shards (and the views "
+                                              "this build adds; an unknown name lists them)."),
                                   QStringLiteral("VIEW"));
     const QCommandLineOption select(QStringLiteral("select"), QObject::tr("Tensor to select."), QStringLiteral("NAME"));
     const QCommandLineOption shot(QStringLiteral("screenshot"),
-                                  QObject::tr("Render the window at 1600x1000 into a PNG and exit."),
-                                  QStringLiteral("FILE.png"));
-    parser.addOptions({open, view, select, shot});
+                                  QObject::tr("Render the window into a PNG and exit."), QStringLiteral("FILE.png"));
+    const QCommandLineOption size(QStringLiteral("size"), QObject::tr("Window size for --screenshot (default 1600x1000)."),
+                                  QStringLiteral("WxH"), QStringLiteral("1600x1000"));
+    parser.addOptions({open, view, select, shot, size});
     // process() handles --help/--version (and exits); errors are reported by the caller.
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
@@ -44,10 +47,14 @@ bool parseGuiOptions(const QStringList &arguments, GuiOptions *options, QString 
     options->view = parser.value(view);
     options->select = parser.value(select);
     options->screenshot = parser.value(shot);
-    if (!options->view.isEmpty() && !MainWindow::viewFromName(options->view)) {
-        *error = QObject::tr("unknown view '%1' (table, tensor, scales, luts, shards)").arg(options->view);
+    const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+    bool okW = false, okH = false;
+    const int w = wh.size() == 2 ? wh[0].toInt(&okW) : 0, h = wh.size() == 2 ? wh[1].toInt(&okH) : 0;
+    if (!okW || !okH || w < 320 || h < 240 || w > 8192 || h > 8192) {
+        *error = QObject::tr("--size takes WIDTHxHEIGHT between 320x240 and 8192x8192, not '%1'").arg(parser.value(size));
         return false;
     }
+    options->size = QSize(w, h);
     return true;
 }
 
@@ -79,8 +86,9 @@ int runQuantLens(QApplication &app, const GuiOptions &options)
                 return;
             }
         }
-        if (ok && !options.view.isEmpty() && !window.showView(*MainWindow::viewFromName(options.view))) {
-            std::fprintf(stderr, "quantlens: the %s view is not available in this build\n", qPrintable(options.view));
+        if (ok && !options.view.isEmpty() && !window.showView(options.view)) {
+            std::fprintf(stderr, "quantlens: unknown view '%s' (%s)\n", qPrintable(options.view),
+                         qPrintable(window.viewNames().join(QStringLiteral(", "))));
             if (screenshot) {
                 app.exit(2);
                 return;
@@ -105,13 +113,17 @@ int runQuantLens(QApplication &app, const GuiOptions &options)
     });
     if (screenshot) {
         window.setInteractive(false);
-        window.resize(1600, 1000);
+        window.resize(options.size);
         window.setAttribute(Qt::WA_DontShowOnScreen, false);
     }
     window.show();
     if (screenshot)
-        window.resize(1600, 1000);
-    window.openPath(path);
+        window.resize(options.size);
+    // The bundled sample is what a first start shows; it does not belong in Open Recent.
+    if (options.path.isEmpty())
+        window.openPathQuietly(path);
+    else
+        window.openPath(path);
     const int rc = app.exec();
     return exitCode ? exitCode : rc;
 }

@@ -17,39 +17,55 @@ class LutView;
 class ShardMapPanel;
 class ScalesView;
 class TensorView;
+namespace ql {
+struct OptimizePlan;
+}
 
-/// The inspector window: the document, its views linked by one tensor selection, menus, status and background jobs.
+/// The inspector window: the document, its views (a registry keyed by name) linked by one tensor selection (by
+/// name), menus, status and background jobs. File handling (open, save, prompts, recent files, drops) is in
+/// mainwindowfile.cpp.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    /// Tab order; also the Ctrl+1..5 shortcuts and the --view names.
-    enum View { LayersView, TensorDrillDown, ScalesPlot, LutsView, ShardsView, ViewCount };
-    static std::optional<View> viewFromName(const QString &name); ///< table|tensor|scales|luts|shards
-    static QString viewName(View v);
-
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    /// Starts loading in the background; a load started later wins (earlier results are dropped).
+    /// Names of the registered views, in tab order (also the Ctrl+1.. shortcuts and the --view names).
+    QStringList viewNames() const;
+    /// Registers a view: a tab, a View-menu entry with the next Ctrl+digit shortcut, and the --view name `id`.
+    void addView(const QString &id, const QString &tabTitle, const QString &menuTitle, QWidget *widget);
+    /// Shows a view by name; false when no such view is registered.
+    bool showView(const QString &id);
+    QString currentView() const;
+    QWidget *viewWidget(const QString &id) const;
+
+    /// Asks to save unsaved strategy changes (Save / Discard / Cancel) when there are any; false: the user cancelled.
+    bool maybeSave();
+    /// Starts loading in the background (after maybeSave()); a load started later wins (earlier results are dropped).
     void openPath(const QString &path);
-    bool isBusy() const { return m_busy > 0; }
-    /// Cancels the running load / optimisation.
+    /// Opens without asking and without adding to Open Recent (the bundled sample at start-up).
+    void openPathQuietly(const QString &path);
+    bool isBusy() const { return m_busy > 0 || m_doc->isBusy(); }
+    /// Cancels the running load / optimisation / save.
     void cancelJobs();
-    /// false: errors go to stderr and loadFinished() instead of a dialog (screenshot mode, tests).
+    /// false: errors go to stderr and loadFinished() instead of a dialog, and prompts take their default answer
+    /// (screenshot mode, tests).
     void setInteractive(bool interactive) { m_interactive = interactive; }
 
-    /// Selects a tensor everywhere (index into the result's tensors; -1 none).
-    void selectTensor(int index);
+    /// Selects a tensor everywhere by name (empty: none); false when the open input has no such tensor.
     bool selectTensorByName(const QString &name);
-    int selectedTensor() const { return m_selected; }
-    /// Shows a view; false when that view is not available in this build.
-    bool showView(View v);
-    View currentView() const;
+    /// Index-based convenience (index into the result's tensors; -1 none).
+    void selectTensor(int index);
+    QString selectedTensorName() const { return m_selected; }
+    int selectedTensor() const;
 
-    /// Picks, per tensor, the strategy with the best SNR (background), then applies it as one undoable step.
+    /// Computes the Optimize plan (core ql::optimize) in the background, previews it, applies what the user keeps.
     void optimize();
-    /// Writes the artifacts of the current result (same writer as the CLI) in the background.
+    /// Applies an Optimize plan as one undoable step (the preview's Apply).
+    void applyOptimizePlan(const ql::OptimizePlan &plan);
+    /// Writes the artifacts of the current result (same writer as the CLI) in the background; asks first when `dir`
+    /// holds another model's artifacts.
     void saveArtifactsTo(const QString &dir);
     /// Renders the window as it is now into a PNG (views refreshed first).
     bool saveScreenshot(const QString &file);
@@ -60,13 +76,16 @@ public:
     ScalesView *scalesView() const { return m_scales; }
     LutView *lutView() const { return m_luts; }
     ShardMapPanel *shardPanel() const { return m_shards; }
-    QWidget *viewWidget(View v) const { return m_views[v]; }
     QString summaryText() const;
     QString lastOptimizeReport() const { return m_optimizeReport; }
     QStringList recentFiles() const;
+    /// Answers the next prompt without showing it (tests): a QMessageBox::StandardButton value, 0 to show it.
+    void setPromptAnswer(int button) { m_promptAnswer = button; }
 
 Q_SIGNALS:
     void loadFinished(bool ok, const QString &error);
+    /// The plan is computed; `proposed` tensors would change (the preview is shown when interactive).
+    void optimizePlanReady(int proposed);
     void optimizeFinished(bool applied);
     void artifactsSaved(bool ok, const QString &error);
 
@@ -76,22 +95,34 @@ protected:
     void dropEvent(QDropEvent *event) override;
 
 private:
+    struct ViewEntry
+    {
+        QString id;
+        QWidget *widget = nullptr;
+        QAction *action = nullptr;
+    };
+    void createFileMenu();
     void createActions();
     void createViews();
     void onSourceChanged();
-    void onResultChanged(const QVector<int> &changed);
+    void onResultChanged(const QStringList &changed);
     void updateStatus();
     void updateActions();
+    void updateTitle();
     void addRecent(const QString &path);
     void rebuildRecentMenu();
+    void startLoad(const QString &path, bool remember);
     void showError(const QString &title, const QString &message);
+    int ask(const QString &title, const QString &text, int buttons, int defaultButton);
     void beginBusy(const QString &what);
     void endBusy();
     void applyStrategyToSelection(const std::optional<ql::Strategy> &s);
+    QStringList selectedNames() const;
 
     Document *m_doc;
     QTabWidget *m_tabs;
-    QWidget *m_views[ViewCount] = {};
+    QVector<ViewEntry> m_views;
+    QMenu *m_viewMenu = nullptr;
     LayerTablePanel *m_table;
     TensorView *m_tensor;
     ScalesView *m_scales;
@@ -107,13 +138,13 @@ private:
     QAction *m_saveOverrides = nullptr;
     QAction *m_optimize = nullptr;
     QAction *m_findAction = nullptr;
-    QList<QAction *> m_viewActions;
     JobTracker m_loadJobs;
     JobTracker m_optimizeJobs;
     std::function<void()> m_cancelCurrent;
     int m_busy = 0;
-    int m_selected = -1;
+    QString m_selected;
     bool m_interactive = true;
     bool m_linking = false;
+    int m_promptAnswer = 0;
     QString m_optimizeReport;
 };

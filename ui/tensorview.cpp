@@ -255,7 +255,9 @@ void TensorView::plotRows(const ql::QuantizedTensor &q)
         m_rowPlot->yAxis->setLabel(tr("SNR (dB)"));
         // The seed's band limits, each in the colour of the band above it.
         const std::pair<double, ql::SnrBand> limits[] = {
-            {40, ql::SnrBand::Excellent}, {30, ql::SnrBand::Good}, {20, ql::SnrBand::Acceptable}};
+            {ql::SnrBandLimits::excellentAbove, ql::SnrBand::Excellent},
+            {ql::SnrBandLimits::goodFrom, ql::SnrBand::Good},
+            {ql::SnrBandLimits::acceptableFrom, ql::SnrBand::Acceptable}};
         for (const auto &[y, band] : limits) {
             auto *l = new QCPItemStraightLine(m_rowPlot);
             l->point1->setCoords(0, y);

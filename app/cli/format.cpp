@@ -1,5 +1,6 @@
 #include "format.h"
 
+#include "inspection/analysis.h"
 #include "inspection/summary.h"
 #include "base/utf8.h"
 
@@ -59,16 +60,30 @@ void printSummary(std::FILE *out, const QuantizeResult &r)
         std::fprintf(out, "SNR:          %d matrix weights: mean %.1f dB, min %.1f dB, max %.1f dB%s\n", sum.numMatrices,
                      sum.meanSnr, sum.minSnr, sum.maxSnr,
                      sum.numUndefined ? (" (" + std::to_string(sum.numUndefined) + " all-zero, no SNR)").c_str() : "");
-    std::vector<const QuantizedTensor *> low;
-    for (const auto &t : r.tensors)
-        if (t.isMatrix() && snrBand(t.stats.snrDb()) == SnrBand::Investigate)
-            low.push_back(&t);
-    if (!low.empty()) {
-        std::fprintf(out, "Investigate:  %zu matrix weights below 20 dB:", low.size());
-        for (std::size_t i = 0; i < low.size() && i < 5; ++i)
-            std::fprintf(out, " %s (%.1f dB)", printable(low[i]->name).c_str(), *low[i]->stats.snrDb());
-        std::fprintf(out, "%s\n", low.size() > 5 ? " ..." : "");
+    // A near-zero signal's low SNR is no damage: it is named apart, and the mean over tensors that carry signal is
+    // shown beside the seed's mean whenever the two differ.
+    const auto signal = signalSnrSummary(r);
+    if (signal.excluded)
+        std::fprintf(out, "SNR (signal): mean %.1f dB over the %d matrices that carry signal (%d near-zero left out)\n",
+                     signal.meanSnr, signal.carrying, signal.excluded);
+    std::vector<const QuantizedTensor *> low, nearZero;
+    for (const auto &t : r.tensors) {
+        if (!t.isMatrix() || snrBand(t.stats.snrDb()) != SnrBand::Investigate)
+            continue;
+        const auto d = diagnoseSnr(t, nullptr);
+        (d == SnrDiagnosis::NearZero || d == SnrDiagnosis::Tiny ? nearZero : low).push_back(&t);
     }
+    const auto list = [out](const char *label, const std::vector<const QuantizedTensor *> &ts, const char *what) {
+        if (ts.empty())
+            return;
+        std::fprintf(out, "%s%zu matrix weights %s:", label, ts.size(), what);
+        for (std::size_t i = 0; i < ts.size() && i < 5; ++i)
+            std::fprintf(out, " %s (%.1f dB)", printable(ts[i]->name).c_str(), *ts[i]->stats.snrDb());
+        std::fprintf(out, "%s\n", ts.size() > 5 ? " ..." : "");
+    };
+    const std::string below = "below " + std::to_string(int(SnrBandLimits::acceptableFrom)) + " dB";
+    list("Investigate:  ", low, below.c_str());
+    list("Near-zero:    ", nearZero, (below + ", signal near zero (no real damage)").c_str());
     std::fprintf(out, "Rent:         ~%.4f SOL for %llu upload transactions\n", s["rent_sol"].get<double>(),
                  static_cast<unsigned long long>(s["upload_transactions"].get<uint64_t>()));
 }

@@ -1,5 +1,8 @@
 #include "inspection/summary.h"
 
+#include "inspection/analysis.h"
+
+#include <algorithm>
 #include <cstdio>
 
 namespace ql {
@@ -8,11 +11,11 @@ SnrBand snrBand(const std::optional<double> &snr)
 {
     if (!snr)
         return SnrBand::Undefined;
-    if (*snr > 40)
+    if (*snr > SnrBandLimits::excellentAbove)
         return SnrBand::Excellent;
-    if (*snr >= 30)
+    if (*snr >= SnrBandLimits::goodFrom)
         return SnrBand::Good;
-    if (*snr >= 20)
+    if (*snr >= SnrBandLimits::acceptableFrom)
         return SnrBand::Acceptable;
     return SnrBand::Investigate;
 }
@@ -32,6 +35,50 @@ const char *snrBandName(SnrBand b)
         return "all-zero";
     }
     return "";
+}
+
+std::string snrBandDescription(SnrBand b)
+{
+    const auto num = [](double v) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", v);
+        return std::string(buf);
+    };
+    using L = SnrBandLimits;
+    switch (b) {
+    case SnrBand::Excellent:
+        return "excellent (> " + num(L::excellentAbove) + " dB)";
+    case SnrBand::Good:
+        return "good (" + num(L::goodFrom) + "-" + num(L::excellentAbove) + " dB)";
+    case SnrBand::Acceptable:
+        return "acceptable (" + num(L::acceptableFrom) + "-" + num(L::goodFrom) + " dB)";
+    case SnrBand::Investigate:
+        return "investigate (< " + num(L::acceptableFrom) + " dB)";
+    case SnrBand::Undefined:
+        break;
+    }
+    return "all-zero (SNR undefined)";
+}
+
+SignalSnrSummary signalSnrSummary(const QuantizeResult &r)
+{
+    SignalSnrSummary s;
+    double sum = 0;
+    for (const auto &t : r.tensors) {
+        const auto snr = t.stats.snrDb();
+        if (!t.isMatrix() || !snr)
+            continue;
+        const SnrDiagnosis d = diagnoseSnr(t, nullptr);
+        if (d == SnrDiagnosis::NearZero || d == SnrDiagnosis::Tiny) {
+            ++s.excluded;
+            continue;
+        }
+        s.minSnr = s.carrying ? std::min(s.minSnr, *snr) : *snr;
+        sum += *snr;
+        ++s.carrying;
+    }
+    s.meanSnr = s.carrying ? sum / s.carrying : 0.0;
+    return s;
 }
 
 std::string groupDigits(uint64_t v)

@@ -136,4 +136,30 @@ bool Overrides::operator==(const Overrides &o) const
     return true;
 }
 
+std::string exactGlob(const std::string &name)
+{
+    std::string g;
+    g.reserve(name.size());
+    for (char c : name) {
+        if (c == '*' || c == '?' || c == '[' || c == '\\')
+            g += '\\';
+        g += c;
+    }
+    return g;
+}
+
+Overrides withStrategy(const Overrides &base, const std::vector<std::pair<std::string, std::size_t>> &namesAndDims,
+                       const std::optional<Strategy> &s)
+{
+    Overrides o = base;
+    for (const auto &[name, dims] : namesAndDims) {
+        const std::string glob = exactGlob(name);
+        std::erase_if(o.rules, [&](const OverrideRule &r) { return r.match == glob; });
+        const Strategy want = s ? *s : Strategy::defaultFor(dims);
+        if (!(o.strategyFor(name, dims) == want))
+            o.rules.push_back({glob, want});
+    }
+    return o;
+}
+
 } // namespace ql

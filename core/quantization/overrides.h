@@ -42,6 +42,15 @@ public:
     bool operator==(const Overrides &o) const;
 };
 
+/// Glob that matches exactly this tensor name ('*', '?', '[' and '\\' escaped for fnmatch).
+std::string exactGlob(const std::string &name);
+
+/// The rules that give each named tensor (name, dims) the strategy `s` (nullopt: the seed's default): their
+/// exact-name rules move to the end with the new strategy, and a rule is dropped when the remaining rules already
+/// give that strategy. What the GUI's strategy edits and Optimize write, and what `quantlens-cli optimize` writes.
+Overrides withStrategy(const Overrides &base, const std::vector<std::pair<std::string, std::size_t>> &namesAndDims,
+                       const std::optional<Strategy> &s);
+
 /// Shell-style glob (* ? [..]) on tensor names; '*' also matches '.'.
 bool globMatch(const std::string &pattern, const std::string &name);
 

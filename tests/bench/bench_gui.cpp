@@ -100,7 +100,7 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "bench_gui: cannot open %s: %s\n", argv[1], qPrintable(error));
         return 1;
     }
-    w.showView(MainWindow::LayersView);
+    w.showView(QStringLiteral("table"));
     QCoreApplication::processEvents();
     w.repaint();
     const double launch = ms(sinceMain);
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
             counter.paints = 0;
             QElapsedTimer timer;
             timer.start();
-            w.document()->setStrategy({index}, cycle[step++ % 4]);
+            w.document()->setStrategyAt({index}, cycle[step++ % 4]);
             setOnly.push_back(ms(timer));
             // Queued replots, lazy recomputes and the repaint they request; a second pass for repaints requested
             // by the first (a replot that finishes after the backing store was flushed).
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < repeats; ++i) {
             w.showView(other);
             QCoreApplication::processEvents();
-            w.document()->setStrategy({index}, cycle[step++ % 4]);
+            w.document()->setStrategyAt({index}, cycle[step++ % 4]);
             QCoreApplication::processEvents();
             QElapsedTimer timer;
             timer.start();
@@ -183,7 +183,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < repeats; ++i) {
         QElapsedTimer timer;
         timer.start();
-        w.document()->setStrategy({index}, cycle[step++ % 4]);
+        w.document()->setStrategyAt({index}, cycle[step++ % 4]);
         QCoreApplication::processEvents();
         for (int v = MainWindow::ViewCount; v >= 0; --v) {
             const auto view = MainWindow::View(v % MainWindow::ViewCount);
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
             print(qPrintable(QStringLiteral("  show+grab %1").arg(MainWindow::viewName(MainWindow::View(v)))),
                   perView[std::size_t(v)], "");
 
-    w.showView(MainWindow::ShardsView);
+    w.showView(QStringLiteral("shards"));
     QCoreApplication::processEvents();
     ShardMapView *map = w.findChild<ShardMapView *>();
     if (!map) {

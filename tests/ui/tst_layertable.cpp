@@ -201,7 +201,8 @@ private Q_SLOTS:
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         QObject::connect(&doc, &Document::resultChanged, &model, [&] { model.updateResults(doc.result()); });
         const int row = doc.result()->indexOf("trunk.0.weight");
-        doc.setStrategy({row}, ql::Strategy::fromName("per_channel_mse"));
+        doc.setStrategyAt({row}, ql::Strategy::fromName("per_channel_mse"));
+        QVERIFY(QTest::qWaitFor([&] { return !doc.isBusy(); }, 60000));
         QCOMPARE(reset.count(), 0);
         QCOMPARE(changed.count(), 1);
         QCOMPARE(model.index(row, Model::Strategy).data().toString(), QStringLiteral("per_channel_mse"));

@@ -79,13 +79,13 @@ private Q_SLOTS:
         view->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         QCOMPARE(w.selectedTensor(), i);
         QCOMPARE(w.tensorView()->tensor(), i);
-        w.showView(MainWindow::TensorDrillDown);
+        w.showView(QStringLiteral("tensor"));
         QVERIFY(w.tensorView()->analysis());
         QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("trunk.3.weight")));
 
         // ... and from the scales view's box plot.
         const int j = r->indexOf("action_embed.weight");
-        w.showView(MainWindow::ScalesPlot);
+        w.showView(QStringLiteral("scales"));
         Q_EMIT w.scalesView()->tensorActivated(j);
         QCOMPARE(w.selectedTensor(), j);
         QCOMPARE(w.tablePanel()->selectedTensors(), QVector<int>{j});
@@ -103,18 +103,18 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowActive(&w));
         QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
         QTest::keyClick(&w, Qt::Key_2, Qt::ControlModifier);
-        QCOMPARE(w.currentView(), MainWindow::TensorDrillDown);
+        QCOMPARE(w.currentView(), QStringLiteral("tensor"));
         QTest::keyClick(&w, Qt::Key_3, Qt::ControlModifier);
-        QCOMPARE(w.currentView(), MainWindow::ScalesPlot);
+        QCOMPARE(w.currentView(), QStringLiteral("scales"));
         QTest::keyClick(&w, Qt::Key_4, Qt::ControlModifier);
-        QCOMPARE(w.currentView(), MainWindow::LutsView);
+        QCOMPARE(w.currentView(), QStringLiteral("luts"));
         QTest::keyClick(&w, Qt::Key_5, Qt::ControlModifier);
-        QCOMPARE(w.currentView(), MainWindow::ShardsView);
+        QCOMPARE(w.currentView(), QStringLiteral("shards"));
         QTest::keyClick(&w, Qt::Key_1, Qt::ControlModifier);
-        QCOMPARE(w.currentView(), MainWindow::LayersView);
+        QCOMPARE(w.currentView(), QStringLiteral("table"));
         QTest::keyClick(&w, Qt::Key_3, Qt::ControlModifier);
         QTest::keyClick(&w, Qt::Key_F, Qt::ControlModifier);
-        QCOMPARE(w.currentView(), MainWindow::LayersView);
+        QCOMPARE(w.currentView(), QStringLiteral("table"));
         QTRY_VERIFY(w.tablePanel()->filterEdit()->hasFocus());
         QTest::keyClicks(w.tablePanel()->filterEdit(), QStringLiteral("trunk"));
         QCOMPARE(w.tablePanel()->proxy()->rowCount(), 4);
@@ -131,14 +131,16 @@ private Q_SLOTS:
         auto *model = w.tablePanel()->model();
         QVERIFY(model->setData(model->index(i, LayerTableModel::Strategy), QStringLiteral("per_channel_mse")));
         QCOMPARE(w.document()->undoStack()->count(), 1);
+        QVERIFY(QTest::qWaitFor([&] { return !w.document()->isBusy(); }, 60000));
         QCOMPARE(model->index(i, LayerTableModel::Strategy).data().toString(), QStringLiteral("per_channel_mse"));
         QVERIFY(!model->index(i, LayerTableModel::SnrDelta).data().toString().isEmpty());
         QVERIFY(w.summaryText().contains(QStringLiteral("1 override rule")));
         // The drill-down follows the new result.
         w.selectTensor(i);
-        w.showView(MainWindow::TensorDrillDown);
+        w.showView(QStringLiteral("tensor"));
         QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("per_channel_mse")));
         w.document()->undoStack()->undo();
+        QVERIFY(QTest::qWaitFor([&] { return !w.document()->isBusy(); }, 60000));
         QCOMPARE(model->index(i, LayerTableModel::Strategy).data().toString(), QStringLiteral("per_channel_absmax"));
         QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("per_channel_absmax")));
     }
@@ -216,7 +218,7 @@ private Q_SLOTS:
         QVERIFY(w.summaryText().contains(QStringLiteral("output folder")));
         auto *model = w.tablePanel()->model();
         QVERIFY(!(model->flags(model->index(0, LayerTableModel::Strategy)) & Qt::ItemIsEditable));
-        w.showView(MainWindow::TensorDrillDown);
+        w.showView(QStringLiteral("tensor"));
         QVERIFY(w.tensorView()->analysis());
         QVERIFY(!w.tensorView()->analysis()->hasSource);
         QVERIFY(w.tensorView()->noteLabel()->text().contains(QStringLiteral("FP32")));
@@ -267,7 +269,7 @@ private Q_SLOTS:
         w.setInteractive(false);
         w.show();
         QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
-        w.showView(MainWindow::TensorDrillDown);
+        w.showView(QStringLiteral("tensor"));
         QPalette dark = w.palette();
         dark.setColor(QPalette::Base, QColor(30, 30, 30));
         dark.setColor(QPalette::Window, QColor(45, 45, 45));
@@ -294,10 +296,11 @@ private Q_SLOTS:
             if (ts[i].size > ts[std::size_t(largest)].size)
                 largest = int(i);
         w.selectTensor(largest);
-        w.showView(MainWindow::TensorDrillDown);
+        w.showView(QStringLiteral("tensor"));
         QElapsedTimer timer;
         timer.start();
-        w.document()->setStrategy({largest}, ql::Strategy::fromName("per_channel_percentile"));
+        w.document()->setStrategyAt({largest}, ql::Strategy::fromName("per_channel_percentile"));
+        QVERIFY(QTest::qWaitFor([&] { return !w.document()->isBusy(); }, 60000));
         QApplication::processEvents();
         const qint64 ms = timer.elapsed();
         qInfo("override + refresh of %s: %lld ms", ts[std::size_t(largest)].name.c_str(), ms);
@@ -325,8 +328,20 @@ private Q_SLOTS:
         GuiOptions p;
         QVERIFY(parseGuiOptions({QStringLiteral("quantlens"), QStringLiteral("b.pt")}, &p, &err));
         QCOMPARE(p.path, QStringLiteral("b.pt"));
-        QVERIFY(!parseGuiOptions({QStringLiteral("quantlens"), QStringLiteral("--view"), QStringLiteral("bogus")}, &p, &err));
-        QVERIFY(err.contains(QStringLiteral("bogus")));
+        QCOMPARE(p.size, QSize(1600, 1000));
+        QVERIFY(parseGuiOptions({QStringLiteral("quantlens"), QStringLiteral("--size"), QStringLiteral("800x600")}, &p, &err));
+        QCOMPARE(p.size, QSize(800, 600));
+        QVERIFY(!parseGuiOptions({QStringLiteral("quantlens"), QStringLiteral("--size"), QStringLiteral("10x10")}, &p, &err));
+        QVERIFY(err.contains(QStringLiteral("10x10")));
+        QVERIFY(!parseGuiOptions({QStringLiteral("quantlens"), QStringLiteral("--size"), QStringLiteral("wide")}, &p, &err));
+        // Views come from the window's registry; an unknown name is refused when it is shown (the list is printed).
+        MainWindow w;
+        QCOMPARE(w.viewNames().mid(0, 5), (QStringList{QStringLiteral("table"), QStringLiteral("tensor"),
+                                                        QStringLiteral("scales"), QStringLiteral("luts"),
+                                                        QStringLiteral("shards")}));
+        QVERIFY(!w.showView(QStringLiteral("bogus")));
+        QVERIFY(w.showView(QStringLiteral("luts")));
+        QCOMPARE(w.currentView(), QStringLiteral("luts"));
         QVERIFY(!parseGuiOptions({QStringLiteral("quantlens"), QStringLiteral("a"), QStringLiteral("b")}, &p, &err));
         qputenv("QL_SAMPLE", QL_TEST_DATA "/policy-small.pt");
         QCOMPARE(defaultSamplePath(), QStringLiteral(QL_TEST_DATA "/policy-small.pt"));

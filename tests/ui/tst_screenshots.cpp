@@ -102,7 +102,7 @@ private Q_SLOTS:
         QVERIFY(w.selectTensorByName(QStringLiteral("layers.0.mamba.in_proj.weight")));
         const auto &t = r->tensors[std::size_t(w.selectedTensor())];
 
-        QVERIFY(w.showView(MainWindow::LayersView));
+        QVERIFY(w.showView(QStringLiteral("table")));
         const QImage table = shoot(w, QStringLiteral("table"));
         QCOMPARE(table.size(), QSize(1600, 1000));
         QVERIFY(distinctColours(table) > 40);
@@ -112,7 +112,7 @@ private Q_SLOTS:
         const QRect tableRect(tv->mapTo(&w, QPoint(0, 0)), tv->size());
         QVERIFY(inkFraction(table, tableRect) > 0.05);
 
-        QVERIFY(w.showView(MainWindow::TensorDrillDown));
+        QVERIFY(w.showView(QStringLiteral("tensor")));
         const QImage tensor = shoot(w, QStringLiteral("tensor"));
         QVERIFY(distinctColours(tensor) > 40);
         QVERIFY(tensor != table);
@@ -127,7 +127,7 @@ private Q_SLOTS:
             QVERIFY2(inkFraction(tensor, rect) > 0.02, qPrintable(p->objectName()));
         }
 
-        QVERIFY(w.showView(MainWindow::ScalesPlot));
+        QVERIFY(w.showView(QStringLiteral("scales")));
         const QImage scales = shoot(w, QStringLiteral("scales"));
         QVERIFY(distinctColours(scales) > 40);
         ScalesView *sv = w.scalesView();
@@ -140,11 +140,11 @@ private Q_SLOTS:
         }
 
         // The colleague's views are part of the window and follow the same selection.
-        QVERIFY(w.showView(MainWindow::LutsView));
+        QVERIFY(w.showView(QStringLiteral("luts")));
         const QImage luts = shoot(w, QStringLiteral("luts"));
         QVERIFY(distinctColours(luts) > 40);
         QVERIFY(luts != scales);
-        QVERIFY(w.showView(MainWindow::ShardsView));
+        QVERIFY(w.showView(QStringLiteral("shards")));
         const QImage shards = shoot(w, QStringLiteral("shards"));
         QVERIFY(distinctColours(shards) > 40);
         QVERIFY(shards != luts);
@@ -163,7 +163,7 @@ private Q_SLOTS:
         w.openPath(QStringLiteral(QL_TEST_DATA "/edge-cases.pt"));
         QVERIFY(loaded.wait(60000));
         QVERIFY(w.selectTensorByName(QStringLiteral("aux.zero.weight")));
-        w.showView(MainWindow::TensorDrillDown);
+        w.showView(QStringLiteral("tensor"));
         QVERIFY(w.tensorView()->noteLabel()->isVisible());
         QVERIFY(w.tensorView()->noteLabel()->text().contains(QStringLiteral("undefined")));
         QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("undefined")));
