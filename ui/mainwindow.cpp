@@ -13,6 +13,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QElapsedTimer>
 #include <QFutureWatcher>
 #include <QLabel>
 #include <QMenuBar>
@@ -159,6 +160,9 @@ void MainWindow::createViews()
     connect(m_table, &LayerTablePanel::tensorActivated, this, qOverload<int>(&MainWindow::selectTensor));
     connect(m_scales, &ScalesView::tensorActivated, this, qOverload<int>(&MainWindow::selectTensor));
     connect(m_shards, &ShardMapPanel::tensorActivated, this, qOverload<int>(&MainWindow::selectTensor));
+    connect(m_tensor, &TensorView::strategyRequested, this, [this](const QString &tensor, const QString &strategy) {
+        m_doc->setStrategy(QStringList{tensor}, ql::Strategy::fromName(strategy.toStdString()));
+    });
     connect(m_table, &LayerTablePanel::strategyEdited, this, [this](int tensor, const QString &name) {
         const auto s = ql::Strategy::fromName(name.toStdString());
         QVector<int> targets = m_table->selectedTensors();
@@ -463,6 +467,11 @@ bool MainWindow::saveScreenshot(const QString &file)
 {
     m_tensor->refresh();
     m_scales->refresh();
+    // Background work (a re-quantization, the drill-down's analysis) lands before the picture is taken.
+    QElapsedTimer wait;
+    wait.start();
+    while ((m_doc->isBusy() || m_tensor->isAnalysing()) && wait.elapsed() < 60000)
+        QApplication::processEvents(QEventLoop::AllEvents, 50);
     // Plots replot through queued requests; let those (and pending layouts) run before grabbing.
     for (int i = 0; i < 3; ++i)
         QApplication::processEvents();

@@ -5,7 +5,12 @@
 #include "rowtablemodel.h"
 #include "inspection/summary.h"
 
+#include <QCheckBox>
+#include <QFutureWatcher>
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QPushButton>
+#include <QtConcurrent>
 #include <QLabel>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
@@ -50,12 +55,23 @@ void setSteps(QCustomPlot *plot, const ql::Histogram &h, const QColor &color, co
     g->setName(name);
 }
 
+/// The drill-down's figures for one tensor, computed off the GUI thread.
+struct Analysed
+{
+    std::shared_ptr<const ql::TensorAnalysis> analysis;
+    std::optional<ql::OutlierAdvice> advice;
+};
+
 } // namespace
 
 TensorView::TensorView(QWidget *parent)
     : QWidget(parent)
     , m_header(new QLabel(this))
     , m_note(new QLabel(this))
+    , m_adviceBox(new QWidget(this))
+    , m_adviceText(new QLabel(m_adviceBox))
+    , m_adviceButton(new QPushButton(m_adviceBox))
+    , m_logCounts(new QCheckBox(tr("Log counts"), this))
     , m_rowPlot(makeInspectorPlot(this, QSize(260, 200)))
     , m_rows(new QTableView(this))
     , m_rowModel(new RowTableModel(this))
@@ -71,6 +87,20 @@ TensorView::TensorView(QWidget *parent)
     m_note->setMargin(6);
     m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_note->hide();
+    m_adviceText->setWordWrap(true);
+    m_adviceText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *adviceLayout = new QHBoxLayout(m_adviceBox);
+    adviceLayout->setContentsMargins(6, 2, 6, 2);
+    adviceLayout->addWidget(m_adviceText, 1);
+    adviceLayout->addWidget(m_adviceButton, 0, Qt::AlignVCenter);
+    m_adviceBox->hide();
+    connect(m_adviceButton, &QPushButton::clicked, this, [this] {
+        if (m_advice && m_result && m_index >= 0)
+            Q_EMIT strategyRequested(QString::fromStdString(m_result->tensors[std::size_t(m_index)].name),
+                                     QString::fromStdString(m_advice->suggested.name()));
+    });
+    m_logCounts->setToolTip(tr("Histogram counts on a logarithmic axis: a single outlying weight stays visible"));
+    connect(m_logCounts, &QCheckBox::toggled, this, [this] { applyHistogramScale(); });
 
     m_rowTitle = addTitle(m_rowPlot);
     m_histTitle = addTitle(m_histPlot);
@@ -116,14 +146,20 @@ TensorView::TensorView(QWidget *parent)
     auto *bottom = new QSplitter(Qt::Horizontal, this);
     bottom->addWidget(m_histPlot);
     bottom->addWidget(m_errPlot);
+    auto *bottomBox = new QWidget(this);
+    auto *bottomLayout = new QVBoxLayout(bottomBox);
+    bottomLayout->setContentsMargins(0, 0, 0, 0);
+    bottomLayout->addWidget(m_logCounts);
+    bottomLayout->addWidget(bottom, 1);
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(top);
-    split->addWidget(bottom);
+    split->addWidget(bottomBox);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(m_header);
     layout->addWidget(m_note);
+    layout->addWidget(m_adviceBox);
     layout->addWidget(split, 1);
     recompute();
 }
@@ -165,7 +201,63 @@ void TensorView::showEvent(QShowEvent *event)
 void TensorView::recompute()
 {
     m_dirty = false;
+    const bool sameTensor = m_analysedResult == m_result.get() && m_analysedIndex == m_index && m_analysis;
+    if (!m_result || m_index < 0 || m_index >= int(m_result->tensors.size())) {
+        m_jobs.invalidate();
+        m_analysing = false;
+        m_analysis.reset();
+        m_advice.reset();
+        m_analysedResult = nullptr;
+        render();
+        return;
+    }
+    if (sameTensor) { // a palette change or a re-show: the figures are still right
+        render();
+        return;
+    }
+    // The analysis of a large tensor takes long enough to stall the window (185 ms for 2048x2048): it runs on the
+    // pool and is drawn when it arrives; a newer selection drops it.
     m_analysis.reset();
+    m_advice.reset();
+    m_analysing = true;
+    render(); // header and placeholders at once
+    const uint64_t job = m_jobs.start();
+    auto *watcher = new QFutureWatcher<Analysed>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, job, result = m_result, index = m_index] {
+        watcher->deleteLater();
+        if (!m_jobs.isCurrent(job))
+            return;
+        const Analysed out = watcher->result();
+        m_analysing = false;
+        m_analysis = out.analysis;
+        m_advice = out.advice;
+        m_analysedResult = result.get();
+        m_analysedIndex = index;
+        render();
+        Q_EMIT analysisReady();
+    });
+    watcher->setFuture(QtConcurrent::run([result = m_result, checkpoint = m_checkpoint, index = m_index] {
+        Analysed out;
+        const auto &q = result->tensors[std::size_t(index)];
+        const int8_t *codes = result->bytes.size() >= q.offset + q.size ? result->bytes.data() + q.offset : nullptr;
+        const ql::TensorData *src = checkpoint ? checkpoint->find(q.name) : nullptr;
+        constexpr int kBins = 80;
+        try { // never unwinds through Qt
+            if (codes && src) {
+                auto a = std::make_shared<const ql::TensorAnalysis>(ql::analyzeTensor(*src, q, codes, kBins));
+                out.advice = ql::adviseOutlier(*src, q, *a, checkpoint->path.string());
+                out.analysis = std::move(a);
+            } else if (codes)
+                out.analysis = std::make_shared<const ql::TensorAnalysis>(ql::analyzeCodes(q, codes, kBins));
+        } catch (const std::exception &) {
+            out.analysis.reset(); // the header still shows the tensor's statistics
+        }
+        return out;
+    }));
+}
+
+void TensorView::render()
+{
     m_tracer = nullptr;
     for (auto *p : {m_rowPlot, m_histPlot, m_errPlot}) {
         p->clearPlottables();
@@ -176,6 +268,7 @@ void TensorView::recompute()
         m_header->setText(tr("<i>Select a tensor in the layer table (or any other view) to see how each of its rows "
                              "was quantized.</i>"));
         m_note->hide();
+        m_adviceBox->hide();
         m_rowModel->setResults(nullptr, {});
         m_rowTitle->setText(tr("Per-row SNR"));
         m_histTitle->setText(tr("Weights"));
@@ -185,15 +278,8 @@ void TensorView::recompute()
         return;
     }
     const auto &q = m_result->tensors[std::size_t(m_index)];
-    const int8_t *codes = m_result->bytes.size() >= q.offset + q.size ? m_result->bytes.data() + q.offset : nullptr;
-    const ql::TensorData *src = m_checkpoint ? m_checkpoint->find(q.name) : nullptr;
-    constexpr int kBins = 80;
-    if (codes && src)
-        m_analysis = std::make_shared<const ql::TensorAnalysis>(ql::analyzeTensor(*src, q, codes, kBins));
-    else if (codes)
-        m_analysis = std::make_shared<const ql::TensorAnalysis>(ql::analyzeCodes(q, codes, kBins));
+    const bool haveCodes = m_result->bytes.size() >= q.offset + q.size;
     const auto &a = m_analysis;
-
     const auto snr = q.stats.snrDb();
     const auto band = ql::snrBand(snr);
     QString head = tr("<b>%1</b> &nbsp;·&nbsp; %2 (%3 × %4 quantized) &nbsp;·&nbsp; %5 &nbsp;·&nbsp; SNR "
@@ -219,10 +305,23 @@ void TensorView::recompute()
         notes << QString::fromStdString(a->note);
     if (a && !a->hasSource)
         notes << QString::fromStdString(a->unavailable);
-    if (!codes)
+    if (!haveCodes)
         notes << tr("The INT8 bytes of this tensor are not loaded.");
+    if (m_analysing)
+        notes << tr("Analysing %1 rows…").arg(q.rows);
     m_note->setText(notes.join(QStringLiteral("\n\n")));
     m_note->setVisible(!notes.isEmpty());
+    if (m_advice) {
+        m_adviceText->setText(tr("<b>Scale-setting outlier.</b> %1")
+                                  .arg(QString::fromStdString(m_advice->text).toHtmlEscaped()));
+        m_adviceButton->setText(tr("Use %1").arg(QString::fromStdString(m_advice->suggested.name())));
+        m_adviceButton->setToolTip(tr("Set %1 to %2 (undoable)")
+                                       .arg(QString::fromStdString(q.name), QString::fromStdString(m_advice->suggested.name())));
+        // The advice is about the strategy the tensor has now; a clipping strategy already in place needs none.
+        m_adviceButton->setVisible(m_advice->clippingWins);
+        m_adviceButton->setEnabled(m_checkpoint && !(q.strategy == m_advice->suggested));
+    }
+    m_adviceBox->setVisible(m_advice.has_value());
 
     std::vector<float> scales(std::size_t(q.rows));
     for (int64_t r = 0; r < q.rows; ++r)
@@ -331,10 +430,31 @@ void TensorView::plotHistograms()
         setBars(m_errPlot, a->dequantized, overlayColor(), tr("code × scale"));
         m_errPlot->xAxis->setLabel(tr("value"));
     }
+    applyHistogramScale();
+}
+
+void TensorView::setLogCounts(bool on) { m_logCounts->setChecked(on); }
+
+bool TensorView::logCounts() const { return m_logCounts->isChecked(); }
+
+void TensorView::applyHistogramScale()
+{
+    const bool log = m_logCounts->isChecked();
     for (auto *p : {m_histPlot, m_errPlot}) {
+        p->yAxis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+        if (log)
+            p->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+        else
+            p->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+        p->yAxis->setLabel(log ? tr("count (log)") : tr("count"));
+        for (int i = 0; i < p->plottableCount(); ++i)
+            if (auto *bars = qobject_cast<QCPBars *>(p->plottable(i)))
+                bars->setBaseValue(log ? 0.5 : 0.0);
         p->rescaleAxes();
         auto r = p->yAxis->range();
-        p->yAxis->setRange(0, r.upper * 1.08);
+        // A log axis starts just under one count, so a bin holding a single weight shows as a bar.
+        p->yAxis->setRange(log ? 0.5 : 0, log ? std::max(r.upper * 2.0, 10.0) : r.upper * 1.08);
+        p->replot(QCustomPlot::rpQueuedReplot);
     }
 }
 

@@ -1,11 +1,15 @@
 #pragma once
+#include "inspection/advice.h"
 #include "inspection/analysis.h"
+#include "jobtracker.h"
 #include "readers/checkpoint.h"
 
 #include <QWidget>
 #include <memory>
 
+class QCheckBox;
 class QCPItemTracer;
+class QPushButton;
 class QCPTextElement;
 class QCustomPlot;
 class QLabel;
@@ -25,18 +29,34 @@ public:
     /// Index into result->tensors; -1 shows nothing.
     void setTensor(int index);
     int tensor() const { return m_index; }
-    /// The analysis on screen (null when none); computed lazily while the view is hidden.
+    /// The analysis on screen (null when none, or while it is computed in the background); computed lazily while
+    /// the view is hidden.
     std::shared_ptr<const ql::TensorAnalysis> analysis() const { return m_analysis; }
+    /// The scale-setting-outlier advice for the tensor on screen, when it has one.
+    const std::optional<ql::OutlierAdvice> &advice() const { return m_advice; }
+    /// The analysis of the selected tensor is running off the GUI thread.
+    bool isAnalysing() const { return m_analysing; }
+    /// Histogram counts on a log axis, so a few outlying weights stay visible beside thousands of ordinary ones.
+    void setLogCounts(bool on);
+    bool logCounts() const;
     /// Computes now if a change is pending (e.g. before a screenshot of a hidden view).
     void refresh();
 
     QLabel *headerLabel() const { return m_header; }
     QLabel *noteLabel() const { return m_note; }
+    QLabel *adviceLabel() const { return m_adviceText; }
+    QPushButton *adviceButton() const { return m_adviceButton; }
     QTableView *rowsView() const { return m_rows; }
     RowTableModel *rowsModel() const { return m_rowModel; }
     QCustomPlot *rowPlot() const { return m_rowPlot; }
     QCustomPlot *histogramPlot() const { return m_histPlot; }
     QCustomPlot *errorPlot() const { return m_errPlot; }
+
+Q_SIGNALS:
+    /// The user took the advice: give `tensor` the strategy named `strategy`.
+    void strategyRequested(const QString &tensor, const QString &strategy);
+    /// The background analysis arrived and is on screen.
+    void analysisReady();
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -44,6 +64,8 @@ protected:
 
 private:
     void recompute();
+    void render();
+    void applyHistogramScale();
     void plotRows(const ql::QuantizedTensor &q);
     void plotHistograms();
     void markRow(int row);
@@ -51,11 +73,20 @@ private:
     std::shared_ptr<const ql::QuantizeResult> m_result;
     std::shared_ptr<const ql::Checkpoint> m_checkpoint;
     std::shared_ptr<const ql::TensorAnalysis> m_analysis;
+    std::optional<ql::OutlierAdvice> m_advice;
+    const ql::QuantizeResult *m_analysedResult = nullptr; ///< what m_analysis was computed for
+    int m_analysedIndex = -1;
+    JobTracker m_jobs;
+    bool m_analysing = false;
     int m_index = -1;
     bool m_dirty = false;
 
     QLabel *m_header;
     QLabel *m_note;
+    QWidget *m_adviceBox;
+    QLabel *m_adviceText;
+    QPushButton *m_adviceButton;
+    QCheckBox *m_logCounts;
     QCustomPlot *m_rowPlot;
     QCPTextElement *m_rowTitle;
     QCPItemTracer *m_tracer = nullptr;

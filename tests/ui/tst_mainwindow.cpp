@@ -80,6 +80,7 @@ private Q_SLOTS:
         QCOMPARE(w.selectedTensor(), i);
         QCOMPARE(w.tensorView()->tensor(), i);
         w.showView(QStringLiteral("tensor"));
+        QVERIFY(QTest::qWaitFor([&] { return !w.tensorView()->isAnalysing(); }, 30000));
         QVERIFY(w.tensorView()->analysis());
         QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("trunk.3.weight")));
 
@@ -219,6 +220,7 @@ private Q_SLOTS:
         auto *model = w.tablePanel()->model();
         QVERIFY(!(model->flags(model->index(0, LayerTableModel::Strategy)) & Qt::ItemIsEditable));
         w.showView(QStringLiteral("tensor"));
+        QVERIFY(QTest::qWaitFor([&] { return !w.tensorView()->isAnalysing(); }, 30000));
         QVERIFY(w.tensorView()->analysis());
         QVERIFY(!w.tensorView()->analysis()->hasSource);
         QVERIFY(w.tensorView()->noteLabel()->text().contains(QStringLiteral("FP32")));

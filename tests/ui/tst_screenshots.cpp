@@ -164,6 +164,7 @@ private Q_SLOTS:
         QVERIFY(loaded.wait(60000));
         QVERIFY(w.selectTensorByName(QStringLiteral("aux.zero.weight")));
         w.showView(QStringLiteral("tensor"));
+        QVERIFY(QTest::qWaitFor([&] { return !w.tensorView()->isAnalysing(); }, 30000));
         QVERIFY(w.tensorView()->noteLabel()->isVisible());
         QVERIFY(w.tensorView()->noteLabel()->text().contains(QStringLiteral("undefined")));
         QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("undefined")));
