@@ -1,6 +1,7 @@
 #include "guiapp.h"
 
 #include "mainwindow.h"
+#include "theme.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -73,6 +74,8 @@ QString defaultSamplePath()
 int runQuantLens(QApplication &app, const GuiOptions &options)
 {
     const QString path = options.path.isEmpty() ? defaultSamplePath() : options.path;
+    if (theme::saved() != theme::Theme::System)
+        theme::apply(theme::saved());
     MainWindow window;
     const bool screenshot = !options.screenshot.isEmpty();
     int exitCode = 0;

@@ -1,6 +1,7 @@
 #include "layerfilterproxy.h"
 
 #include "layertablemodel.h"
+#include "quantization/overrides.h"
 
 LayerFilterProxy::LayerFilterProxy(QObject *parent)
     : QSortFilterProxyModel(parent)
@@ -13,6 +14,8 @@ void LayerFilterProxy::setNameFilter(const QString &text, bool regex)
 {
     m_text = text;
     m_regex = regex;
+    m_glob = !regex && text.contains(QRegularExpression(QStringLiteral("[*?\\[]")));
+    m_globText = text.toStdString();
     m_valid = true;
     m_error.clear();
     if (regex) {
@@ -48,5 +51,7 @@ bool LayerFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &source
     const QString name = idx.data(LayerTableModel::NameRole).toString();
     if (m_regex)
         return m_valid && m_re.match(name).hasMatch();
+    if (m_glob) // exactly what an overrides rule with this "match" reaches (case-sensitive, whole name)
+        return ql::globMatch(m_globText, name.toStdString());
     return name.contains(m_text, Qt::CaseInsensitive);
 }

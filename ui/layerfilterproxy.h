@@ -1,6 +1,7 @@
 #pragma once
 #include <QRegularExpression>
 #include <QSortFilterProxyModel>
+#include <string>
 
 /// Sorts the layer table by raw numbers and filters it by name (substring or regex), group and SNR band.
 class LayerFilterProxy : public QSortFilterProxyModel
@@ -9,8 +10,11 @@ class LayerFilterProxy : public QSortFilterProxyModel
 public:
     explicit LayerFilterProxy(QObject *parent = nullptr);
 
-    /// Case-insensitive substring, or a regular expression when `regex`. An invalid regex matches nothing.
+    /// Case-insensitive substring; the overrides' glob syntax (ql::globMatch) when the text holds * ? or [, so a
+    /// rule's reach can be previewed; a regular expression when `regex`. An invalid regex matches nothing.
     void setNameFilter(const QString &text, bool regex);
+    /// The name filter is a glob (what an overrides rule would match).
+    bool isGlob() const { return m_glob; }
     bool isNameFilterValid() const { return m_valid; }
     QString nameFilterError() const { return m_error; }
     /// Empty: all groups.
@@ -24,6 +28,8 @@ protected:
 private:
     QString m_text;
     bool m_regex = false;
+    bool m_glob = false;
+    std::string m_globText;
     QRegularExpression m_re;
     bool m_valid = true;
     QString m_error;

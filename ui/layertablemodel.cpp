@@ -47,17 +47,16 @@ void LayerTableModel::rebuildCache()
     if (!m_result)
         return;
     m_rows.reserve(int(m_result->tensors.size()));
-    const bool sameLayout = m_baseline && m_baseline->tensors.size() == m_result->tensors.size();
     for (std::size_t i = 0; i < m_result->tensors.size(); ++i) {
         const auto &t = m_result->tensors[i];
         RowCache c;
         c.snr = t.stats.snrDb();
-        if (sameLayout) {
-            const auto &b = m_baseline->tensors[i];
-            c.before = b.stats.snrDb();
-            c.changed = !(b.strategy == t.strategy);
-        } else
-            c.before = c.snr;
+        // Joined by name: the baseline is the seed's quantization of the same checkpoint. Without one (an output
+        // folder) there is no "before", and the panel hides those columns rather than repeat the SNR.
+        if (const auto *b = m_baseline ? m_baseline->find(t.name) : nullptr) {
+            c.before = b->stats.snrDb();
+            c.changed = !(b->strategy == t.strategy);
+        }
         c.band = ql::snrBand(c.snr);
         c.shard = ql::shardOf(m_result->shards, t.offset);
         c.name = QString::fromStdString(t.name);
@@ -114,7 +113,7 @@ QVariant LayerTableModel::data(const QModelIndex &index, int role) const
         case SnrBefore:
             return snrKey(c.before);
         case SnrDelta:
-            return c.snr && c.before ? *c.snr - *c.before : 0.0;
+            return c.snr && c.before ? *c.snr - *c.before : 0.0; // sorts with "no change"
         case Mse:
             return t.stats.mse();
         case MaxAbsError:

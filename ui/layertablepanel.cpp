@@ -7,7 +7,12 @@
 #include "snrbardelegate.h"
 #include "strategydelegate.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
+#include <QKeyEvent>
+#include <QSettings>
+#include <QShortcut>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -28,10 +33,14 @@ LayerTablePanel::LayerTablePanel(QWidget *parent)
     , m_group(new QComboBox(this))
     , m_band(new QComboBox(this))
     , m_count(new QLabel(this))
+    , m_warnings(new QLabel(this))
 {
     m_proxy->setSourceModel(m_model);
 
-    m_filter->setPlaceholderText(tr("Filter by name (Ctrl+F)"));
+    m_filter->setPlaceholderText(tr("Filter by name or glob, e.g. layers.*.in_proj.weight (Ctrl+F)"));
+    m_filter->setToolTip(tr("Substring, or the overrides' glob syntax (* ? [..]) to preview which tensors a rule "
+                            "reaches. Esc clears, Down moves into the table."));
+    m_filter->installEventFilter(this);
     m_filter->setClearButtonEnabled(true);
     m_group->addItem(tr("All groups"), QString());
     for (const char *g : ql::kGroups)
@@ -60,16 +69,27 @@ LayerTablePanel::LayerTablePanel(QWidget *parent)
     m_view->setAlternatingRowColors(true);
     m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
-    m_view->horizontalHeader()->setStretchLastSection(false);
-    m_view->horizontalHeader()->setSectionResizeMode(LayerTableModel::Name, QHeaderView::Stretch);
+    // The name comes first: elided in the middle so the end (…in_proj.weight) stays readable, user-resizable,
+    // remembered; the numeric columns give way (the last one stretches into what is left).
+    m_view->setTextElideMode(Qt::ElideMiddle);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    m_view->horizontalHeader()->setSectionsMovable(false);
     m_view->setItemDelegateForColumn(LayerTableModel::Snr, new SnrBarDelegate(this));
     m_view->setItemDelegateForColumn(LayerTableModel::Strategy, new StrategyDelegate(this));
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->setWordWrap(false);
 
+    m_warnings->setWordWrap(true);
+    m_warnings->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_warnings->setFrameShape(QFrame::StyledPanel);
+    m_warnings->setMargin(4);
+    m_warnings->hide();
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(bar);
+    layout->addWidget(m_warnings);
     layout->addWidget(m_view, 1);
 
     connect(m_filter, &QLineEdit::textChanged, this, &LayerTablePanel::applyFilter);
@@ -87,6 +107,13 @@ LayerTablePanel::LayerTablePanel(QWidget *parent)
                     return;
                 Q_EMIT tensorActivated(current.data(LayerTableModel::TensorIndexRole).toInt());
             });
+    connect(m_view->horizontalHeader(), &QHeaderView::sortIndicatorChanged, m_view, &QTableView::scrollToTop);
+    connect(m_view->horizontalHeader(), &QHeaderView::sectionResized, this, [this](int section, int, int size) {
+        if (section == LayerTableModel::Name && m_sizedName)
+            QSettings().setValue(QStringLiteral("layerTable/nameWidth"), size);
+    });
+    auto *copy = new QShortcut(QKeySequence::Copy, m_view, nullptr, nullptr, Qt::WidgetShortcut);
+    connect(copy, &QShortcut::activated, this, [this] { QApplication::clipboard()->setText(selectionAsTsv()); });
     connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
         if (m_contextMenu && m_view->indexAt(pos).isValid())
             m_contextMenu->popup(m_view->viewport()->mapToGlobal(pos));
@@ -97,14 +124,85 @@ LayerTablePanel::LayerTablePanel(QWidget *parent)
 void LayerTablePanel::setResults(std::shared_ptr<const ql::QuantizeResult> result,
                                  std::shared_ptr<const ql::QuantizeResult> baseline, bool editable)
 {
+    const bool hasBaseline = baseline != nullptr;
+    QStringList warnings;
+    if (result) {
+        for (const auto &w : result->warnings)
+            warnings << QString::fromStdString(w).toHtmlEscaped();
+        for (const auto &sk : result->skipped)
+            warnings << tr("skipped %1: %2").arg(QString::fromStdString(sk.name).toHtmlEscaped(),
+                                                 QString::fromStdString(sk.reason).toHtmlEscaped());
+    }
+    m_warnings->setText(warnings.isEmpty() ? QString()
+                                           : tr("<b>%n warning(s)</b> (as the command line prints them):<br>", nullptr,
+                                                int(warnings.size())) +
+                                                 warnings.join(QStringLiteral("<br>")));
+    m_warnings->setVisible(!warnings.isEmpty());
     m_model->setResults(std::move(result), std::move(baseline), editable);
+    // "Before" and "Δ" mean something only against a baseline (the seed's quantization of the same checkpoint).
+    m_view->setColumnHidden(LayerTableModel::SnrBefore, !hasBaseline);
+    m_view->setColumnHidden(LayerTableModel::SnrDelta, !hasBaseline);
+    sizeColumns();
+}
+
+void LayerTablePanel::sizeColumns()
+{
+    m_sizedName = false;
     m_view->resizeColumnsToContents();
-    m_view->horizontalHeader()->setSectionResizeMode(LayerTableModel::Name, QHeaderView::Stretch);
     // The combo box needs room for the longest strategy name, which the current contents may not show.
     m_view->setColumnWidth(LayerTableModel::Strategy,
                            std::max(m_view->columnWidth(LayerTableModel::Strategy),
                                     m_view->fontMetrics().horizontalAdvance(QStringLiteral("per_channel_percentile")) + 40));
     m_view->setColumnWidth(LayerTableModel::Snr, std::max(m_view->columnWidth(LayerTableModel::Snr), 110));
+    // Name: the user's width when there is one; else its content width, but never under 28 characters nor over
+    // half the view.
+    const int saved = QSettings().value(QStringLiteral("layerTable/nameWidth"), 0).toInt();
+    const int chars = m_view->fontMetrics().horizontalAdvance(QLatin1Char('m'));
+    const int content = m_view->columnWidth(LayerTableModel::Name);
+    const int cap = std::max(28 * chars, m_view->viewport()->width() / 2);
+    m_view->setColumnWidth(LayerTableModel::Name, saved > 0 ? saved : std::clamp(content, 28 * chars, cap));
+    m_sizedName = true;
+}
+
+QString LayerTablePanel::selectionAsTsv() const
+{
+    const auto clean = [](QString s) { return s.replace(QLatin1Char('\t'), QLatin1Char(' ')).replace(QLatin1Char('\n'), QLatin1Char(' ')); };
+    QStringList header;
+    QVector<int> cols;
+    for (int c = 0; c < m_proxy->columnCount(); ++c)
+        if (!m_view->isColumnHidden(c)) {
+            cols << c;
+            header << clean(m_proxy->headerData(c, Qt::Horizontal).toString());
+        }
+    QStringList lines{header.join(QLatin1Char('\t'))};
+    auto rows = m_view->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    for (const auto &r : rows) {
+        QStringList cells;
+        for (int c : cols)
+            cells << clean(m_proxy->index(r.row(), c).data(Qt::DisplayRole).toString());
+        lines << cells.join(QLatin1Char('\t'));
+    }
+    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+bool LayerTablePanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_filter && event->type() == QEvent::KeyPress) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        if (key->key() == Qt::Key_Escape && !m_filter->text().isEmpty()) {
+            m_filter->clear();
+            return true;
+        }
+        if (key->key() == Qt::Key_Down && m_proxy->rowCount() > 0) {
+            m_view->setFocus(Qt::TabFocusReason);
+            if (!m_view->currentIndex().isValid())
+                m_view->selectionModel()->setCurrentIndex(m_proxy->index(0, 0), QItemSelectionModel::ClearAndSelect |
+                                                                                    QItemSelectionModel::Rows);
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void LayerTablePanel::updateResults(std::shared_ptr<const ql::QuantizeResult> result)
@@ -166,5 +264,8 @@ void LayerTablePanel::applyFilter()
 
 void LayerTablePanel::updateCount()
 {
-    m_count->setText(tr("%1 of %2 tensors").arg(m_proxy->rowCount()).arg(m_model->rowCount()));
+    QString text = tr("%1 of %2 tensors").arg(m_proxy->rowCount()).arg(m_model->rowCount());
+    if (m_proxy->isGlob())
+        text = tr("glob matches %1 of %2").arg(m_proxy->rowCount()).arg(m_model->rowCount());
+    m_count->setText(text);
 }

@@ -30,6 +30,10 @@ public:
     QVector<int> selectedTensors() const;
     /// Ctrl+F: focus the name filter with its text selected.
     void focusFilter();
+    /// The selected rows as tab-separated text with a header line (what Ctrl+C puts on the clipboard).
+    QString selectionAsTsv() const;
+    /// Warnings of the open input (rules matching nothing, skipped tensors) shown above the table.
+    QLabel *warningsLabel() const { return m_warnings; }
     void setContextMenu(QMenu *menu) { m_contextMenu = menu; }
 
     LayerTableModel *model() const { return m_model; }
@@ -45,8 +49,12 @@ Q_SIGNALS:
     void tensorActivated(int index);
     void strategyEdited(int tensorIndex, const QString &strategy);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void applyFilter();
+    void sizeColumns();
     void updateCount();
 
     LayerTableModel *m_model;
@@ -57,6 +65,8 @@ private:
     QComboBox *m_group;
     QComboBox *m_band;
     QLabel *m_count;
+    QLabel *m_warnings;
+    bool m_sizedName = false;
     QMenu *m_contextMenu = nullptr;
     bool m_programmatic = false;
 };

@@ -9,9 +9,12 @@
 #include "session/optimize.h"
 #include "shardmappanel.h"
 #include "tensorview.h"
+#include "theme.h"
 #include "windowtext.h"
 
 #include <QAction>
+#include <QActionGroup>
+#include <QInputDialog>
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QFutureWatcher>
@@ -21,6 +24,7 @@
 #include <QPointer>
 #include <QProgressBar>
 #include <QPromise>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -106,11 +110,17 @@ MainWindow::~MainWindow()
 void MainWindow::addView(const QString &id, const QString &tabTitle, const QString &menuTitle, QWidget *widget)
 {
     const int n = int(m_views.size());
-    m_tabs->addTab(widget, tabTitle);
+    // Each view scrolls instead of forcing its minimum size on the window, so every view works at 800x600 and two
+    // windows tile side by side on a 1600 px screen.
+    auto *scroll = new QScrollArea(m_tabs);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(widget);
+    m_tabs->addTab(scroll, tabTitle);
     QAction *a = m_viewMenu->addAction(menuTitle, this, [this, id] { showView(id); });
     if (n < 9)
         a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + n)));
-    m_views.push_back({id, widget, a});
+    m_views.push_back({id, widget, scroll, a});
 }
 
 QStringList MainWindow::viewNames() const
@@ -131,17 +141,18 @@ QWidget *MainWindow::viewWidget(const QString &id) const
 
 bool MainWindow::showView(const QString &id)
 {
-    QWidget *w = viewWidget(id);
-    if (!w)
-        return false;
-    m_tabs->setCurrentWidget(w);
-    return true;
+    for (const auto &v : m_views)
+        if (v.id == id) {
+            m_tabs->setCurrentWidget(v.container);
+            return true;
+        }
+    return false;
 }
 
 QString MainWindow::currentView() const
 {
     for (const auto &v : m_views)
-        if (v.widget == m_tabs->currentWidget())
+        if (v.container == m_tabs->currentWidget())
             return v.id;
     return {};
 }
@@ -194,6 +205,26 @@ void MainWindow::createActions()
         m_strategyMenu->addAction(QString::fromStdString(name), this, [this, s] { applyStrategyToSelection(s); });
     }
     m_strategyMenu->addSeparator();
+    m_strategyMenu->addAction(tr("Percentile &Clip at…"), this, [this] {
+        // The percentile is a parameter of the strategy; the overrides format has it, so the GUI sets it too.
+        bool ok = false;
+        const double pct = QInputDialog::getDouble(this, tr("Percentile clipping"),
+                                                   tr("Clip at this percentile of |w| (per row for matrices):"),
+                                                   99.99, 50.0, 100.0, 3, &ok);
+        if (!ok)
+            return;
+        const auto r = m_doc->result();
+        if (!r)
+            return;
+        QStringList matrices, vectors;
+        for (const QString &n : selectedNames())
+            (r->find(n.toStdString())->isMatrix() ? matrices : vectors) << n;
+        ql::Strategy s{ql::ScaleLayout::PerChannel, ql::ClipMethod::Percentile, pct};
+        m_doc->setStrategy(matrices, s);
+        s.layout = ql::ScaleLayout::PerTensor;
+        m_doc->setStrategy(vectors, s);
+    });
+    m_strategyMenu->addSeparator();
     m_strategyMenu->addAction(tr("Seed &default"), this, [this] { applyStrategyToSelection(std::nullopt); });
     m_optimize = edit->addAction(tr("&Optimize Strategies…"), this, &MainWindow::optimize);
     m_optimize->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
@@ -205,6 +236,17 @@ void MainWindow::createActions()
     m_table->setContextMenu(context);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
+    QMenu *themeMenu = m_viewMenu->addMenu(tr("T&heme"));
+    auto *themes = new QActionGroup(this);
+    for (auto t : {theme::Theme::System, theme::Theme::Light, theme::Theme::Dark}) {
+        static const char *const labels[] = {QT_TR_NOOP("&System"), QT_TR_NOOP("&Light"), QT_TR_NOOP("&Dark")};
+        QAction *a = themeMenu->addAction(tr(labels[int(t)]), this, [t] { theme::apply(t); });
+        a->setCheckable(true);
+        a->setChecked(theme::saved() == t);
+        a->setObjectName(QStringLiteral("theme-") + theme::name(t));
+        themes->addAction(a);
+    }
+    m_viewMenu->addSeparator();
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Usage"), this, [this] {

@@ -99,6 +99,7 @@ private:
     {
         QString id;
         QWidget *widget = nullptr;
+        QWidget *container = nullptr; ///< the tab: a scroll area, so a view stays usable in a small window
         QAction *action = nullptr;
     };
     void createFileMenu();
