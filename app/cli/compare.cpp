@@ -178,6 +178,7 @@ int runCompare(const CompareArgs &a, const Context &c)
         opt.overrides = Overrides::load(a.overrides);
     }
     opt.rowStats = false;
+    opt.releasePages = true; // two checkpoints' FP32 pages would otherwise stay resident until the comparison ends
     ProgressBar bar("comparing", !c.quiet && !c.json);
     auto open = [&](const std::string &path) {
         OpenOptions o = opt;

