@@ -599,6 +599,43 @@ void ShardMapView::paintSelection(QPainter &p, int64_t first, int64_t last) cons
     p.strokePath(path, QPen(palette().color(QPalette::Highlight), 2));
 }
 
+void ShardMapView::setHighlightRanges(std::vector<std::pair<uint64_t, uint64_t>> ranges)
+{
+    m_highlights = std::move(ranges);
+    m_highlighting = true;
+    viewport()->update();
+}
+
+void ShardMapView::clearHighlightRanges()
+{
+    m_highlights.clear();
+    m_highlighting = false;
+    viewport()->update();
+}
+
+void ShardMapView::paintHighlights(QPainter &p, int64_t first, int64_t last) const
+{
+    if (!m_highlighting)
+        return;
+    const uint64_t perRow = m_layout.bytesPerRow().value;
+    const uint64_t b0 = uint64_t(first) * perRow, b1 = std::min(m_result->totalBytes, uint64_t(last) * perRow);
+    // Washing out what did not change (rather than tinting what did) keeps the changed bytes in their tensor's
+    // colour, and a 1,000-byte chunk narrower than a pixel at whole-file zoom still shows as a gap in the wash.
+    QColor wash = palette().color(QPalette::Base);
+    wash.setAlpha(190);
+    auto it = std::lower_bound(m_highlights.begin(), m_highlights.end(), b0,
+                               [](const auto &r, uint64_t v) { return r.second <= v; });
+    uint64_t at = b0;
+    for (; at < b1; ++it) {
+        const uint64_t next = it != m_highlights.end() ? std::min(std::max(it->first, at), b1) : b1;
+        for (const QRectF &r : spanRects(at, next, first, last))
+            p.fillRect(r, wash);
+        if (it == m_highlights.end())
+            break;
+        at = std::max(at, it->second);
+    }
+}
+
 void ShardMapView::paintMarks(QPainter &p, int64_t first, int64_t last) const
 {
     p.setRenderHint(QPainter::Antialiasing, true);
@@ -706,6 +743,7 @@ void ShardMapView::paintEvent(QPaintEvent *)
     if (perByte && m_layout.zoom() >= ShardMapLayout::hexLevel())
         paintText(p, first, last);
     paintAlignment(p, first, last);
+    paintHighlights(p, first, last);
     paintSelection(p, first, last);
     paintShardBoundaries(p, first, last);
     paintMarks(p, first, last);

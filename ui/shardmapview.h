@@ -35,6 +35,15 @@ public:
     /// The byte last reached with goToOffset(), highlighted until the next go-to or result.
     std::optional<ByteOffset> markedOffset() const { return m_marked; }
 
+    /// Byte ranges [begin, end) to show as changed (a comparison's differing upload chunks): from then on every byte
+    /// outside them is washed out, so the changed ones keep their colours (an empty list: nothing changed, all washed
+    /// out). Kept across setResult(): the caller sets them with the result they belong to. Sorted, not overlapping.
+    void setHighlightRanges(std::vector<std::pair<uint64_t, uint64_t>> ranges);
+    /// Back to the plain map (no highlighting).
+    void clearHighlightRanges();
+    bool highlighting() const { return m_highlighting; }
+    const std::vector<std::pair<uint64_t, uint64_t>> &highlightRanges() const { return m_highlights; }
+
     /// Same tensors at the same offsets: what a re-quantization with other strategies leaves unchanged.
     static bool sameTensorLayout(const ql::QuantizeResult &a, const ql::QuantizeResult &b);
     /// Colour of tensor `index` in file order: golden-ratio hue steps, so neighbours never look alike.
@@ -94,6 +103,7 @@ private:
     void paintShardBoundaries(QPainter &p, int64_t first, int64_t last) const;
     void paintText(QPainter &p, int64_t first, int64_t last) const;
     void paintSelection(QPainter &p, int64_t first, int64_t last) const;
+    void paintHighlights(QPainter &p, int64_t first, int64_t last) const;
     void paintMarks(QPainter &p, int64_t first, int64_t last) const;
     void paintGutter(QPainter &p, int64_t first, int64_t last) const;
     QColor byteColor(int tensor, int8_t q) const;
@@ -106,6 +116,8 @@ private:
     QFont m_cellFont;
     int m_selected = -1;
     std::optional<ByteOffset> m_marked;
+    std::vector<std::pair<uint64_t, uint64_t>> m_highlights;
+    bool m_highlighting = false;
     std::optional<ByteOffset> m_hovered;
     bool m_autoFit = true;
     int m_wheelRemainder = 0;

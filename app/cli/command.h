@@ -30,5 +30,6 @@ void addQuantizeCommand(CLI::App &app, Context &ctx);
 void addGenerateLutsCommand(CLI::App &app, Context &ctx);
 void addInspectCommand(CLI::App &app, Context &ctx);
 void addOptimizeCommand(CLI::App &app, Context &ctx);
+void addCompareCommand(CLI::App &app, Context &ctx);
 
 } // namespace ql::cli

@@ -63,6 +63,7 @@ int main(int argc, char **argv)
              addGenerateLutsCommand,
              addInspectCommand,
              addOptimizeCommand,
+             addCompareCommand,
          })
         add(app, ctx);
 

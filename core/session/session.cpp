@@ -36,6 +36,7 @@ Session openSession(const fs::path &path, const OpenOptions &options)
     QuantizeOptions opt;
     opt.rowStats = options.rowStats;
     opt.threads = options.threads;
+    opt.releasePages = options.releasePages;
     opt.progress = options.progress;
     in.checkpoint = ck;
     in.overrides = options.overrides;

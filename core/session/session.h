@@ -23,6 +23,7 @@ struct OpenOptions
     bool rowStats = true;      ///< per-row error statistics (the drill-down needs them; summaries do not)
     bool baseline = false;     ///< also keep the seed-default quantization (the GUI's Before/Δ columns)
     unsigned threads = 0;      ///< 0: all cores
+    bool releasePages = false; ///< drop the checkpoint's pages from memory once quantized (CLI: bounded RSS)
     /// Called with bytes done / total; return false to cancel (openInput then throws ErrorKind::Cancelled).
     std::function<bool(uint64_t done, uint64_t total)> progress;
 };
