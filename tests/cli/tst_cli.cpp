@@ -95,9 +95,10 @@ private Q_SLOTS:
         QVERIFY2(r.code == 0, qPrintable(describe(r)));
         QVERIFY2(r.out.contains("weights_int8.bin"), qPrintable(r.out));
         const fs::path g = golden.toStdString();
-        QCOMPARE(readFile(out / "weights_int8.bin"), readFile(g / "weights_int8.bin"));
+        const std::string bin = readFile(out / "weights_int8.bin");
+        QCOMPARE(bin, readFile(g / "weights_int8.bin"));
         const auto problems = compareManifest(OJson::parse(readFile(out / "manifest.json")),
-                                              parseLenient(readFile(g / "manifest.json")));
+                                              parseLenient(readFile(g / "manifest.json")), &bin);
         QVERIFY2(problems.empty(), joinProblems(problems).c_str());
         if (!m_python.isEmpty()) {
             QProcess py;
