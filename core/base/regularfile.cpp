@@ -19,7 +19,7 @@ std::string notRegular(mode_t m)
     if (S_ISFIFO(m))
         return "is a FIFO (named pipe), not a regular file";
     if (S_ISCHR(m))
-        return "is a character device (like /dev/zero), not a regular file";
+        return "is a character device, not a regular file";
     if (S_ISBLK(m))
         return "is a block device, not a regular file";
     if (S_ISSOCK(m))
