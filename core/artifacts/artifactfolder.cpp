@@ -423,7 +423,9 @@ void readManifest(const std::string &file, const std::string &raw, const Reporte
     if (!weights.is_object())
         top.fail("field 'weights' is not an object of groups");
     std::map<std::string, std::string> groupOfName;
-    for (const auto &[group, entries] : weights.items()) {
+    for (const auto &item : weights.items()) {
+        const std::string &group = item.key(); // a plain reference: clang 14 cannot capture structured bindings
+        const Json &entries = item.value();
         if (std::find_if(std::begin(kGroups), std::end(kGroups), [&](const char *g) { return group == g; }) ==
             std::end(kGroups))
             top.fail("weights group '" + brief(Json(group)) + "' is not one of layer_weights, embeddings, "
