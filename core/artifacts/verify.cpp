@@ -3,6 +3,7 @@
 #include "artifacts/luts.h"
 #include "artifacts/manifest.h"
 #include "base/errors.h"
+#include "base/utf8.h"
 #include "readers/checkpoint.h"
 
 #include <algorithm>
@@ -152,12 +153,15 @@ Json verifyReportJson(const VerifyReport &rep)
     Json problems = Json::array();
     for (const auto &p : rep.problems)
         problems.push_back({{"kind", problemKindName(p.kind)},
-                            {"file", p.file},
-                            {"message", p.message},
-                            {"tensor", p.tensor.empty() ? Json(nullptr) : Json(p.tensor)},
+                            {"file", toValidUtf8(p.file)},
+                            {"message", toValidUtf8(p.message)},
+                            {"tensor", p.tensor.empty() ? Json(nullptr) : Json(toValidUtf8(p.tensor))},
                             {"shard", p.shard >= 0 ? Json(p.shard) : Json(nullptr)},
                             {"offset", p.offset ? Json(*p.offset) : Json(nullptr)}});
-    return {{"dir", rep.dir.string()},
+    Json notes = Json::array();
+    for (const auto &n : rep.notes)
+        notes.push_back(toValidUtf8(n));
+    return {{"dir", toValidUtf8(rep.dir.string())},
             {"ok", rep.ok()},
             {"total_weight_bytes", rep.totalBytes},
             {"num_tensors", rep.numTensors},
@@ -165,7 +169,7 @@ Json verifyReportJson(const VerifyReport &rep)
             {"hashes_checked", rep.hashesChecked},
             {"luts_checked", rep.lutsChecked},
             {"checkpoint_compared", rep.checkpointCompared},
-            {"notes", rep.notes},
+            {"notes", std::move(notes)},
             {"problems", std::move(problems)}};
 }
 

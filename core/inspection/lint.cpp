@@ -1,6 +1,7 @@
 #include "inspection/lint.h"
 
 #include "artifacts/shardmap.h"
+#include "base/utf8.h"
 #include "inspection/analysis.h"
 
 #include <cmath>
@@ -255,11 +256,11 @@ LintReport lintResult(const QuantizeResult &r, const LintInputs &in, const LintO
 Json lintReportJson(const LintReport &rep)
 {
     Json list = Json::array();
-    auto orNull = [](const std::string &s) { return s.empty() ? Json(nullptr) : Json(s); };
+    auto orNull = [](const std::string &s) { return s.empty() ? Json(nullptr) : Json(toValidUtf8(s)); };
     for (const auto &f : rep.findings)
         list.push_back({{"severity", f.severity == LintSeverity::Error ? "error" : "warning"},
                         {"rule", f.rule},
-                        {"message", f.message},
+                        {"message", toValidUtf8(f.message)},
                         {"tensor", orNull(f.tensor)},
                         {"row", f.row >= 0 ? Json(f.row) : Json(nullptr)},
                         {"lut", orNull(f.lut)},

@@ -405,6 +405,31 @@ private Q_SLOTS:
         QVERIFY2(le.find("over the manifest.json limit") != std::string::npos, le.c_str());
     }
 
+    /// The fuzz_manifest corpus (manifest.json, NUL, weights_int8.bin): verify's report always serialises as strict
+    /// JSON (verify-json-utf8-*: a parse error quoting raw non-UTF-8 bytes once made dump() throw).
+    void fuzzCorpusReportsSerialise()
+    {
+        QTemporaryDir tmp;
+        const fs::path dir = tmp.path().toStdString();
+        int n = 0;
+        for (const auto &e : fs::directory_iterator(kData / "hostile/fuzz/manifest")) {
+            const std::string data = readFile(e.path());
+            const auto nul = data.find('\0');
+            writeFile(dir / "manifest.json", data.substr(0, nul));
+            fs::remove(dir / "weights_int8.bin");
+            if (nul != std::string::npos)
+                writeFile(dir / "weights_int8.bin", data.substr(nul + 1));
+            const auto r = ql::verifyArtifacts(dir);
+            try {
+                (void)ql::verifyReportJson(r).dump();
+            } catch (const std::exception &ex) {
+                QFAIL(qPrintable(QString::fromStdString(e.path().filename().string() + ": " + ex.what())));
+            }
+            ++n;
+        }
+        QVERIFY(n > 0);
+    }
+
     /// The streamed hasher equals a one-shot hash whatever the order of the pieces; far out-of-order pieces fall
     /// back to reading the shard back.
     void shardHasherOrder()
