@@ -31,5 +31,7 @@ void addGenerateLutsCommand(CLI::App &app, Context &ctx);
 void addInspectCommand(CLI::App &app, Context &ctx);
 void addOptimizeCommand(CLI::App &app, Context &ctx);
 void addCompareCommand(CLI::App &app, Context &ctx);
+void addVerifyCommand(CLI::App &app, Context &ctx);
+void addLintCommand(CLI::App &app, Context &ctx);
 
 } // namespace ql::cli

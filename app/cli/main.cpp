@@ -64,6 +64,8 @@ int main(int argc, char **argv)
              addInspectCommand,
              addOptimizeCommand,
              addCompareCommand,
+             addVerifyCommand,
+             addLintCommand,
          })
         add(app, ctx);
 

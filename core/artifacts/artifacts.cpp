@@ -2,6 +2,7 @@
 
 #include "artifacts/atomicfile.h"
 #include "artifacts/manifest.h"
+#include "artifacts/shardhasher.h"
 
 #include <condition_variable>
 #include <exception>
@@ -30,9 +31,13 @@ public:
     FileSink(const FileSink &) = delete;
     FileSink &operator=(const FileSink &) = delete;
 
+    void plan(const std::vector<Shard> &shards) override { m_hasher = std::make_unique<ShardHasher>(shards); }
+
     void write(uint64_t offset, const int8_t *data, std::size_t size) override
     {
         m_file.writeAt(offset, data, size);
+        if (m_hasher)
+            m_hasher->add(offset, data, size);
         std::lock_guard lock(m_mutex);
         if (m_error)
             std::rethrow_exception(m_error); // a failed flush fails the run now, not after the last row
@@ -52,6 +57,14 @@ public:
         stop();
         if (m_error)
             std::rethrow_exception(m_error);
+    }
+
+    /// The shards' SHA-256s, streamed as the bytes passed (a shard that could not be streamed is read back).
+    std::vector<std::string> shardHashes()
+    {
+        if (!m_hasher)
+            return {};
+        return m_hasher->finish([this](uint64_t off, int8_t *out, std::size_t n) { m_file.readAt(off, out, n); });
     }
 
 private:
@@ -88,6 +101,7 @@ private:
     }
 
     AtomicFile &m_file;
+    std::unique_ptr<ShardHasher> m_hasher;
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::thread m_flusher;
@@ -128,6 +142,9 @@ QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &
         AtomicFile bin(dir / "weights_int8.bin"), man(dir / "manifest.json");
         FileSink sink(bin);
         QuantizeResult r = quantize(ck, options, &sink);
+        const auto hashes = sink.shardHashes();
+        for (std::size_t i = 0; i < r.shards.size() && i < hashes.size(); ++i)
+            r.shards[i].sha256 = hashes[i];
         const std::string manifest = buildManifest(r).dump(2) + "\n";
         sink.finishBackground();
         man.write(manifest.data(), manifest.size());

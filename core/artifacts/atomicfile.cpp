@@ -89,6 +89,21 @@ void AtomicFile::writeAt(uint64_t offset, const void *data, std::size_t size)
     }
 }
 
+void AtomicFile::readAt(uint64_t offset, void *data, std::size_t size) const
+{
+    auto p = static_cast<char *>(data);
+    while (size > 0) {
+        const ssize_t n = ::pread(m_fd, p, size, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            fail("cannot read back", n < 0 ? errno : EIO);
+        p += n;
+        offset += static_cast<uint64_t>(n);
+        size -= static_cast<std::size_t>(n);
+    }
+}
+
 void AtomicFile::reserve(uint64_t size)
 {
     if (size == 0)

@@ -18,6 +18,8 @@ public:
 
     void write(const void *data, std::size_t size);                   ///< appends
     void writeAt(uint64_t offset, const void *data, std::size_t size); ///< positional (thread-safe)
+    /// Reads back what was written (positional, thread-safe); throws an output Error.
+    void readAt(uint64_t offset, void *data, std::size_t size) const;
     void reserve(uint64_t size);                                      ///< sets the final size up front
     /// Flushes to disk; throws an output Error (disk full, quota, ...). Call on every file before any commit().
     void finish();

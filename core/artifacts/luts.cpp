@@ -1,8 +1,10 @@
 #include "artifacts/luts.h"
 
+#include "artifacts/artifactfolder.h"
 #include "artifacts/atomicfile.h"
 #include "base/errors.h"
 #include "base/jsondepth.h"
+#include "base/regularfile.h"
 
 #include <algorithm>
 #include <cmath>
@@ -114,15 +116,12 @@ void writeLuts(const std::filesystem::path &dir, const LutScales &scales)
 LutScales readLutScales(const std::filesystem::path &dir, bool *binMatches)
 {
     const auto jp = dir / "luts.json";
-    std::ifstream in(jp);
-    if (!in)
-        throw inputError("cannot open", jp.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
+    // Only regular files, within a stated size (a FIFO or /dev/zero as luts.json must not hang or fill memory).
+    const std::string text = readRegularFile(jp, artifactlimits::kMaxLutsJsonBytes, "luts.json limit");
     LutScales s;
     try {
-        checkJsonDepth(ss.str(), jp.string());
-        const auto j = nlohmann::json::parse(ss.str());
+        checkJsonDepth(text, jp.string());
+        const auto j = nlohmann::json::parse(text);
         if (j.at("format") != "int8_luts_v1")
             throw inputError("format is not int8_luts_v1", jp.string());
         for (const auto &l : j.at("luts")) {
@@ -145,9 +144,14 @@ LutScales readLutScales(const std::filesystem::path &dir, bool *binMatches)
         throw inputError(std::string("not a valid luts.json: ") + e.what(), jp.string());
     }
     if (binMatches) {
-        std::ifstream b(dir / "luts.bin", std::ios::binary);
-        std::string bytes((std::istreambuf_iterator<char>(b)), std::istreambuf_iterator<char>());
         const auto want = generateLuts(s);
+        // One byte over the table's size is enough to know it does not match.
+        std::string bytes;
+        try {
+            bytes = readRegularFile(dir / "luts.bin", want.size() + 1, "luts.bin size");
+        } catch (const Error &) {
+            bytes.clear(); // missing, not regular or oversized: does not match
+        }
         *binMatches = bytes.size() == want.size() && std::equal(want.begin(), want.end(), bytes.begin(),
                                                                 [](uint8_t a, char c) { return a == uint8_t(c); });
     }

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace ql {
@@ -10,6 +11,7 @@ struct Shard
     int index = 0;
     uint64_t offset = 0;
     uint64_t size = 0;
+    std::string sha256; ///< lower-case hex SHA-256 of the shard's bytes when known (streamed writes, manifests)
 };
 
 constexpr uint64_t kShardTarget = 4ull * 1024 * 1024;  ///< the seed's 4 MiB target

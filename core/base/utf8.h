@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace ql {
@@ -25,6 +26,25 @@ inline std::size_t utf8SequenceAt(std::string_view s, std::size_t i, uint32_t &c
         (cp >= 0xd800 && cp <= 0xdfff))
         return 0;
     return n;
+}
+
+/// Text made valid UTF-8 for JSON output: each byte that does not start a well-formed sequence becomes U+FFFD.
+inline std::string toValidUtf8(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        uint32_t cp = 0;
+        const std::size_t n = utf8SequenceAt(s, i, cp);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(s.substr(i, n));
+            i += n;
+        }
+    }
+    return out;
 }
 
 } // namespace ql

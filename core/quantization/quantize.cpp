@@ -361,6 +361,8 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
         res.warnings.push_back("overrides rule " + std::to_string(i) + " (match \"" + opt.overrides.rules[i].match +
                                "\") matches no tensor");
     res.shards = shardMap(res.totalBytes);
+    if (sink)
+        sink->plan(res.shards);
 
     int8_t *direct = nullptr;
     if (!sink) {

@@ -76,6 +76,8 @@ class ByteSink
 {
 public:
     virtual ~ByteSink() = default;
+    /// Called once before the first write with the buffer's shard map (SPEC §5), e.g. to hash shards as they fill.
+    virtual void plan(const std::vector<Shard> &shards) { (void)shards; }
     virtual void write(uint64_t offset, const int8_t *data, std::size_t size) = 0;
 };
 

@@ -1,7 +1,9 @@
 #pragma once
 // Test support shared by tests/core and tests/cli: the golden comparison rules of compare_outputs.py in C++,
-// lenient parsing of Python-written JSON, and small file helpers. Header-only, no Qt, no core dependency.
+// lenient parsing of Python-written JSON, and small file helpers. Header-only, no Qt, no core dependency (the shard
+// hashes are recomputed with OpenSSL's one-shot SHA256, not with the core's sha256Hex).
 #include <nlohmann/json.hpp>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cmath>
@@ -65,20 +67,65 @@ inline bool close(const OJson &a, const OJson &b, double rel, double absol = 0.0
 
 inline std::string brief(const OJson &j) { return j.dump().substr(0, 120); }
 
+/// Lower-case hex SHA-256 of bytes [offset, offset + size) of `bin` (empty when the range lies outside it).
+inline std::string sha256Of(const std::string &bin, uint64_t offset, uint64_t size)
+{
+    if (offset > bin.size() || size > bin.size() - offset)
+        return {};
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char *>(bin.data()) + offset, size, md);
+    static const char *hex = "0123456789abcdef";
+    std::string s;
+    for (unsigned char c : md) {
+        s.push_back(hex[c >> 4]);
+        s.push_back(hex[c & 15]);
+    }
+    return s;
+}
+
+/// The project's one addition to the seed's shard map: shard_map.shards[i].sha256. Checks it against `bin` (the
+/// folder's weights_int8.bin) and returns the shard map without it, so the rest compares exactly with the seed's.
+inline OJson checkShardHashes(const OJson &shardMap, const std::string &bin, std::vector<std::string> &p)
+{
+    OJson out = shardMap;
+    if (!out.is_object() || !out.contains("shards") || !out["shards"].is_array())
+        return out;
+    for (auto &s : out["shards"]) {
+        if (!s.is_object())
+            continue;
+        const std::string where = "manifest.shard_map.shards[" + brief(s.value("index", OJson())) + "].sha256";
+        if (!s.contains("sha256")) {
+            p.push_back(where + " missing");
+            continue;
+        }
+        const OJson h = s["sha256"];
+        const std::string want = sha256Of(bin, s.value("offset", uint64_t(0)), s.value("size", uint64_t(0)));
+        if (!h.is_string() || h.get<std::string>() != want)
+            p.push_back(where + " " + brief(h) + " != " + want + " (SHA-256 of the shard's bytes)");
+        s.erase("sha256");
+    }
+    return out;
+}
+
 /// Compares a project manifest with a golden one (both parsed), with compare_outputs.py's tolerances:
 /// scales 1e-6 relative, SNRs 1e-3 dB, error metrics 1e-4 relative; offsets, sizes, shapes, groups, format,
 /// architecture, shard map, encoding_config and context_len exactly. Stricter than the script in three ways:
 /// the golden's -inf must be null (not a number), the summary must leave all-zero tensors out (checked against
 /// the golden's own entries), and entries must keep sorted order within each group.
-inline std::vector<std::string> compareManifest(const OJson &got, const OJson &want)
+/// With `gotBin` (the bytes the manifest describes), every shard must also carry the SHA-256 of its bytes; the
+/// shard map is compared without that key. Without it, a shard map holding sha256 keys differs from the seed's.
+inline std::vector<std::string> compareManifest(const OJson &got, const OJson &want, const std::string *gotBin = nullptr)
 {
     std::vector<std::string> p;
     for (const char *f : {"format", "architecture", "total_weight_bytes", "shard_map", "context_len", "encoding_config"}) {
         const bool g = got.contains(f), w = want.contains(f);
+        const OJson gv = g && gotBin && std::string(f) == "shard_map" ? checkShardHashes(got[f], *gotBin, p)
+                         : g                                          ? got[f]
+                                                                      : OJson();
         if (g != w)
             p.push_back(std::string("manifest.") + f + (g ? " present, golden has none" : " missing"));
-        else if (g && !sameUnordered(got[f], want[f]))
-            p.push_back(std::string("manifest.") + f + ": " + brief(got[f]) + " != " + brief(want[f]));
+        else if (g && !sameUnordered(gv, want[f]))
+            p.push_back(std::string("manifest.") + f + ": " + brief(gv) + " != " + brief(want[f]));
     }
     const OJson none = OJson::object();
     const OJson &gs = got.contains("error_summary") ? got["error_summary"] : none;

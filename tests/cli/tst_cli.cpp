@@ -95,9 +95,10 @@ private Q_SLOTS:
         QVERIFY2(r.code == 0, qPrintable(describe(r)));
         QVERIFY2(r.out.contains("weights_int8.bin"), qPrintable(r.out));
         const fs::path g = golden.toStdString();
-        QCOMPARE(readFile(out / "weights_int8.bin"), readFile(g / "weights_int8.bin"));
+        const std::string bin = readFile(out / "weights_int8.bin");
+        QCOMPARE(bin, readFile(g / "weights_int8.bin"));
         const auto problems = compareManifest(OJson::parse(readFile(out / "manifest.json")),
-                                              parseLenient(readFile(g / "manifest.json")));
+                                              parseLenient(readFile(g / "manifest.json")), &bin);
         QVERIFY2(problems.empty(), joinProblems(problems).c_str());
         if (!m_python.isEmpty()) {
             QProcess py;
@@ -130,7 +131,11 @@ private Q_SLOTS:
         QVERIFY2(r.code == 0, qPrintable(describe(r)));
         QCOMPARE(readFile(dir / "out/weights_int8.bin"), pm.expectedBin);
         const OJson m = OJson::parse(readFile(dir / "out/manifest.json"));
-        QVERIFY(sameUnordered(m["shard_map"], OJson::parse(R"({"num_shards": 2, "shards": [
+        // The seed's shard map, plus the SHA-256 of each shard's bytes (checked against them, then set aside).
+        std::vector<std::string> hashProblems;
+        const OJson shardMap = checkShardHashes(m["shard_map"], pm.expectedBin, hashProblems);
+        QVERIFY2(hashProblems.empty(), joinProblems(hashProblems).c_str());
+        QVERIFY(sameUnordered(shardMap, OJson::parse(R"({"num_shards": 2, "shards": [
             {"index": 0, "offset": 0, "size": 2174976}, {"index": 1, "offset": 2174976, "size": 2172772}]})")));
         const OJson s = OJson::parse(r.out.toStdString());
         QCOMPARE(s["int8_bytes"].get<uint64_t>(), uint64_t(4347748));

@@ -71,7 +71,7 @@ private Q_SLOTS:
                                              .arg(byteDiff(got, want))
                                              .arg(want.size())));
         const auto problems = compareManifest(OJson::parse(ql::buildManifest(r).dump()),
-                                              parseLenient(readFile(g / "manifest.json")));
+                                              parseLenient(readFile(g / "manifest.json")), &got);
         QVERIFY2(problems.empty(), joinProblems(problems).c_str());
     }
 
@@ -90,7 +90,8 @@ private Q_SLOTS:
         opt.rowStats = false;
         opt.releasePages = true;
         ql::quantizeToDirectory(ck, opt, out);
-        QCOMPARE(readFile(out / "weights_int8.bin"), readFile(g / "weights_int8.bin"));
+        const std::string bin = readFile(out / "weights_int8.bin");
+        QCOMPARE(bin, readFile(g / "weights_int8.bin"));
         const std::string text = readFile(out / "manifest.json");
         // Strict JSON (no -Infinity / NaN tokens): parse without the lenient step.
         OJson got;
@@ -100,7 +101,7 @@ private Q_SLOTS:
             QFAIL(e.what());
         }
         QVERIFY(text.find("Infinity") == std::string::npos && text.find("NaN") == std::string::npos);
-        const auto problems = compareManifest(got, parseLenient(readFile(g / "manifest.json")));
+        const auto problems = compareManifest(got, parseLenient(readFile(g / "manifest.json")), &bin);
         QVERIFY2(problems.empty(), joinProblems(problems).c_str());
         // Nothing but the two artifacts is left in the folder (no temporaries).
         int files = 0;
@@ -212,6 +213,23 @@ private Q_SLOTS:
                     m["weights"]["projections"]["layers.0.mamba.in_proj.weight"] = entry(m);
                     m["weights"]["layer_weights"].erase("layers.0.mamba.in_proj.weight");
                 }) >= 1u);
+        // The shard hashes: required when the bytes are given, each the SHA-256 of its shard, and the only key the
+        // project adds (a hash key is a difference when the seed's shard map is compared without bytes).
+        const std::string bin = readFile(kData / "golden/mamba2-small/weights_int8.bin");
+        OJson hashed = a;
+        hashed["shard_map"]["shards"][0]["sha256"] = sha256Of(bin, 0, bin.size());
+        QCOMPARE(compareManifest(hashed, a, &bin).size(), 0u);
+        QCOMPARE(compareManifest(a, a, &bin).size(), 1u); // missing
+        QCOMPARE(compareManifest(hashed, a).size(), 1u);
+        std::string flipped = bin;
+        flipped[100] = char(flipped[100] ^ 1);
+        QCOMPARE(compareManifest(hashed, a, &flipped).size(), 1u);
+        OJson upper = hashed;
+        std::string h = upper["shard_map"]["shards"][0]["sha256"].get<std::string>();
+        std::transform(h.begin(), h.end(), h.begin(), ::toupper);
+        upper["shard_map"]["shards"][0]["sha256"] = h;
+        QCOMPARE(compareManifest(upper, a, &bin).size(), 1u);
+        QCOMPARE(sha256Of("abc", 0, 3), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
         // The golden's -Infinity must be matched by null, not by a number.
         const OJson e = parseLenient(readFile(kData / "golden/edge-cases/manifest.json"));
         OJson wrong = e;
@@ -236,7 +254,10 @@ private Q_SLOTS:
         QCOMPARE(m["total_weight_bytes"].get<uint64_t>(), uint64_t(4347748));
         const OJson seedShards = OJson::parse(R"({"num_shards": 2, "shards": [
             {"index": 0, "offset": 0, "size": 2174976}, {"index": 1, "offset": 2174976, "size": 2172772}]})");
-        QVERIFY2(sameUnordered(m["shard_map"], seedShards), m["shard_map"].dump().c_str());
+        std::vector<std::string> hashProblems;
+        const OJson withoutHashes = checkShardHashes(m["shard_map"], pm.expectedBin, hashProblems);
+        QVERIFY2(hashProblems.empty(), joinProblems(hashProblems).c_str());
+        QVERIFY2(sameUnordered(withoutHashes, seedShards), m["shard_map"].dump().c_str());
         QCOMPARE(m["error_summary"]["num_2d_weights"].get<int>(), 39);
         QCOMPARE(m["context_len"].get<int>(), 10);
         QCOMPARE(m["architecture"]["d_state"].get<int>(), 64);

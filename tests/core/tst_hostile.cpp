@@ -258,6 +258,9 @@ private Q_SLOTS:
             expectRefusal([&] { ql::loadArtifacts(dir); }, (dir / "manifest.json").string(), "JSON nested deeper");
         } else if (reader == "luts") {
             writeFile(dir / "luts.json", "{\"format\": \"int8_luts_v1\", \"luts\": " + deep + "}");
+            // Over the 1 MiB luts.json limit before it is parsed; a deep file under the limit is refused by depth.
+            expectRefusal([&] { ql::readLutScales(dir); }, (dir / "luts.json").string(), "over the luts.json limit");
+            writeFile(dir / "luts.json", "{\"format\": \"int8_luts_v1\", \"luts\": " + deep.substr(0, 1000) + "}");
             expectRefusal([&] { ql::readLutScales(dir); }, (dir / "luts.json").string(), "JSON nested deeper");
         } else {
             writeFile(dir / "o.json", "{\"format\": \"quantlens_overrides_v1\", \"overrides\": " + deep + "}");
@@ -343,14 +346,14 @@ private Q_SLOTS:
         auto row = [](const char *folder, const char *file, const char *expect) {
             QTest::newRow(folder) << folder << file << expect;
         };
-        row("manifest-total-1e15", "weights_int8.bin", "has 8 bytes, the manifest says 1000000000000000");
+        row("manifest-total-1e15", "manifest.json", "the shards cover bytes [0, 8) but total_weight_bytes is 1000000000000000");
         row("manifest-offset-wraps", "manifest.json", "offset + size lies beyond total_weight_bytes");
-        row("manifest-negative-shape", "manifest.json", "is not a list of sizes");
-        row("manifest-size-2e63", "manifest.json", "is not a list of sizes");
+        row("manifest-negative-shape", "manifest.json", "shape[0] is -1, not a size");
+        row("manifest-size-2e63", "manifest.json", "shape[0] is -1, not a size");
         row("manifest-shape-size-mismatch", "manifest.json", "holds 2000 elements but size is 6");
         row("manifest-not-utf8", "manifest.json", "not valid JSON");
-        row("manifest-float-size", "manifest.json", "size is not a non-negative integer: -9.2e+19");
-        row("manifest-float-shape", "manifest.json", "is not a list of sizes");
+        row("manifest-float-size", "manifest.json", "field 'size' is not a non-negative integer: -9.2e+19");
+        row("manifest-float-shape", "manifest.json", "shape[0] is 2.5e+30, not a size");
         row("luts-infinite-scale", "luts.json", "not a valid luts.json");
         row("luts-negative-scale", "luts.json", "non-positive or non-finite scale");
         row("overrides-bad-percentile", "overrides.json", "not valid JSON");

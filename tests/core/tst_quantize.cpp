@@ -600,7 +600,7 @@ private Q_SLOTS:
         QCOMPARE(std::string(unused.bytes.begin(), unused.bytes.end()), golden);
         const OJson man = OJson::parse(ql::buildManifest(unused).dump());
         QCOMPARE(man["overrides"], OJson::parse(o.toJson().dump()));
-        const auto problems = compareManifest(man, parseLenient(readFile(kData / "golden/policy-small/manifest.json")));
+        const auto problems = compareManifest(man, parseLenient(readFile(kData / "golden/policy-small/manifest.json")), &golden);
         QVERIFY2(problems.empty(), joinProblems(problems).c_str());
     }
 

@@ -1,6 +1,10 @@
 // loadArtifacts on an output folder: the input is manifest.json, a NUL byte, then weights_int8.bin
-// (no NUL: no weights file). The loaded result is summarised and serialised again.
+// (no NUL: no weights file). The loaded result is summarised, serialised again and linted; verifyArtifacts() reads
+// the same folder collecting every problem, and its report must serialise (valid UTF-8) whatever the input.
 #include "fuzz_common.h"
+
+#include "artifacts/verify.h"
+#include "inspection/lint.h"
 
 #include <cstring>
 #include <filesystem>
@@ -30,9 +34,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
         for (const auto &t : r.tensors)
             for (int64_t row = 0; row < t.rows && row < 4096; ++row)
                 (void)t.rowScale(row);
+        (void)ql::lintReportJson(ql::lintResult(r, {}, {})).dump();
     } catch (const ql::Error &e) {
         if (e.kind() != ql::ErrorKind::Input)
             std::abort();
     }
+    const ql::VerifyReport v = ql::verifyArtifacts(dir);
+    (void)ql::verifyReportJson(v).dump();
     return 0;
 }

@@ -1,0 +1,93 @@
+// quantlens-cli lint: on-chain limits, the quality gate and suspicious content of a checkpoint or an output folder.
+#include "artifacts/luts.h"
+#include "base/errors.h"
+#include "base/regularfile.h"
+#include "command.h"
+#include "inspection/lint.h"
+#include "session/session.h"
+
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <system_error>
+
+namespace fs = std::filesystem;
+
+namespace ql::cli {
+
+namespace {
+struct LintArgs
+{
+    std::string path;
+    double minSnr = std::nan("");
+    bool strict = false;
+};
+
+int runLint(const LintArgs &a, const Context &c)
+{
+    OpenOptions opt;
+    opt.rowStats = false;
+    ProgressBar bar("linting", !c.quiet && !c.json);
+    opt.progress = [&](uint64_t d, uint64_t t) { return bar.update(d, t); };
+    const Session s = openSession(a.path, opt);
+    LintInputs in;
+    in.luts = s.luts;
+    if (s.kind == InputKind::OutputFolder && s.luts) {
+        bool matches = false;
+        readLutScales(a.path, &matches);
+        in.lutsBinMatches = matches;
+        const fs::path bin = fs::path(a.path) / "luts.bin";
+        std::error_code ec;
+        if (fs::is_regular_file(bin, ec) && fs::file_size(bin, ec) == kNumLuts * kLutSize) {
+            const std::string bytes = readRegularFile(bin, kNumLuts * kLutSize, "luts.bin size");
+            if (bytes.size() == kNumLuts * kLutSize) {
+                in.lutsBin.emplace();
+                std::memcpy(in.lutsBin->data(), bytes.data(), bytes.size());
+            }
+        }
+    }
+    LintOptions lo;
+    if (!std::isnan(a.minSnr))
+        lo.minSnrDb = a.minSnr;
+    lo.strict = a.strict;
+    const LintReport rep = lintResult(*s.result, in, lo);
+    if (c.json) {
+        Json j = lintReportJson(rep);
+        j["input"] = a.path;
+        std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    } else {
+        for (const auto &f : rep.findings) {
+            if (c.quiet && f.severity != LintSeverity::Error)
+                continue;
+            std::string where;
+            if (!f.tensor.empty())
+                where = "tensor '" + f.tensor + "'" + (f.row >= 0 ? " row " + std::to_string(f.row) : "") + ": ";
+            else if (!f.lut.empty())
+                where = "LUT " + f.lut + ": ";
+            std::fprintf(f.severity == LintSeverity::Error ? stderr : stdout, "%s [%s] %s%s\n",
+                         f.severity == LintSeverity::Error ? "error" : "warning", f.rule.c_str(),
+                         printable(where).c_str(), printable(f.message).c_str());
+        }
+        if (!c.quiet)
+            std::printf("lint: %zu error(s), %zu warning(s)%s\n", rep.errors(), rep.warnings(),
+                        rep.ok() ? "" : ": gate failed");
+    }
+    return rep.ok() ? Ok : Gate;
+}
+} // namespace
+
+void addLintCommand(CLI::App &app, Context &ctx)
+{
+    auto a = std::make_shared<LintArgs>();
+    auto *l = app.add_subcommand("lint", "Check on-chain limits (SPEC 7), a quality gate and suspicious content of a "
+                                         "checkpoint or an output folder; errors fail the gate (exit 5)");
+    l->add_option("input", a->path, "Checkpoint file, or an output folder with manifest.json")->required();
+    l->add_option("--min-snr", a->minSnr, "Error when a matrix weight's SNR is under this many dB (near-zero "
+                                          "signals are warned about instead)");
+    l->add_flag("--strict", a->strict, "Warnings are errors too");
+    ctx.addCommon(l);
+    l->callback([a, &ctx] { ctx.exitCode = runLint(*a, ctx); });
+}
+
+} // namespace ql::cli

@@ -1,0 +1,44 @@
+#pragma once
+#include "artifacts/shardmap.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ql {
+
+/// SHA-256 of every shard of an INT8 buffer that is produced piece by piece, in any order, from several threads,
+/// without reading the buffer back: each shard hashes its bytes as soon as they extend its hashed prefix, and pieces
+/// that arrive ahead of it wait in a reorder buffer. The quantize pipeline writes rows nearly in offset order, so
+/// that buffer stays a few rows deep; when it would pass kMaxBuffered (pieces far out of order, e.g. a whole integer
+/// tensor emitted early), the shard gives up streaming and is hashed at finish() from the bytes as written.
+class ShardHasher
+{
+public:
+    static constexpr uint64_t kMaxBuffered = uint64_t(64) << 20;
+
+    explicit ShardHasher(std::vector<Shard> shards);
+    ~ShardHasher();
+    ShardHasher(const ShardHasher &) = delete;
+    ShardHasher &operator=(const ShardHasher &) = delete;
+
+    /// Feeds bytes [offset, offset + size) of the buffer; thread-safe. Pieces must not overlap.
+    void add(uint64_t offset, const int8_t *data, std::size_t size);
+    /// Lower-case hex digests, one per shard. `readBack(offset, out, size)` supplies the bytes of shards that could
+    /// not be streamed (and of any byte never fed); it is called only for those.
+    std::vector<std::string> finish(const std::function<void(uint64_t, int8_t *, std::size_t)> &readBack);
+    /// How many shards fell back to reading their bytes back (for tests and benchmarks).
+    int fallbacks() const;
+
+private:
+    struct State;
+    void addToShard(std::size_t i, uint64_t offset, const int8_t *data, std::size_t size);
+    std::vector<Shard> m_shards;
+    std::vector<std::unique_ptr<State>> m_states;
+    std::atomic<uint64_t> m_buffered{0};
+};
+
+} // namespace ql
