@@ -40,7 +40,7 @@ ReportSection modelSection(const ReportData &r)
 {
     const auto &res = *r.result;
     ReportSection s{"model", "Model and sizes", {}, {}};
-    ReportTable arch{{"field", "value"}, {false, true}, {}, "Architecture (manifest)"};
+    ReportTable arch{{"field", "value"}, {false, true}, {}, "Architecture (manifest)", true};
     arch.rows.push_back({"model type", res.model.modelType});
     arch.rows.push_back({"format", res.model.format()});
     if (res.model.architecture.is_object())
@@ -51,7 +51,7 @@ ReportSection modelSection(const ReportData &r)
     uint64_t params = 0;
     for (const auto &t : res.tensors)
         params += t.size;
-    ReportTable sizes{{"figure", "value"}, {false, true}, {}, "Sizes and compression"};
+    ReportTable sizes{{"figure", "value"}, {false, true}, {}, "Sizes and compression", true};
     sizes.rows.push_back({"quantized parameters", count(params)});
     sizes.rows.push_back({"tensors quantized / skipped", count(res.tensors.size()) + " / " + count(res.skipped.size())});
     sizes.rows.push_back({"FP32 bytes", count(res.fp32Bytes) + " (" + humanBytes(res.fp32Bytes) + ")"});
@@ -71,7 +71,7 @@ ReportSection snrSection(const ReportData &r)
                            (r.snr.numUndefined ? ", " + std::to_string(r.snr.numUndefined) + " all-zero (SNR undefined)"
                                                : std::string()) +
                            ". Bands are the seed's: > 40 dB excellent, 30–40 good, 20–30 acceptable, < 20 investigate.");
-    ReportTable t{{"band", "tensors"}, {false, true}, {}, {}};
+    ReportTable t{{"band", "tensors"}, {false, true}, {}, {}, true};
     for (int b = 0; b < 5; ++b)
         t.rows.push_back({snrBandName(SnrBand(b)), std::to_string(r.bands[std::size_t(b)])});
     s.tables.push_back(std::move(t));
@@ -82,7 +82,6 @@ ReportSection outliersSection(const ReportData &r)
 {
     ReportSection s{"outliers", "Low-SNR tensors", {}, {}};
     s.tablesFirst = true;
-    s.pageBreak = true;
     if (r.outliers.empty())
         s.paragraphs.push_back("No tensor is below " + fmt("%.0f", r.options.minSnr) + " dB.");
     else
@@ -116,6 +115,8 @@ ReportSection outliersSection(const ReportData &r)
 ReportSection worstSection(const ReportData &r)
 {
     ReportSection s{"worst", "Worst tensors: per-row SNR and histograms", {}, {}};
+    s.figureColumns = 3;
+    s.pageBreak = true;
     std::string names;
     for (int i : r.worst)
         names += (names.empty() ? "" : ", ") + r.tensor(i).name + " (" + db(r.tensor(i).stats.snrDb()) + " dB)";
@@ -129,7 +130,6 @@ ReportSection scalesSection(const ReportData &r)
 {
     const auto &m = r.modelScales;
     ReportSection s{"scales", "Scale distribution", {}, {}};
-    s.pageBreak = true;
     s.paragraphs.push_back(count(m.count) + " scales from " + sci(m.min) + " to " + sci(m.max) + " (median " +
                            sci(m.median) + ", quartiles " + sci(m.q1) + "–" + sci(m.q3) + ")." +
                            (r.flooredScales ? " " + count(r.flooredScales) +
@@ -170,7 +170,6 @@ ReportSection lutSection(const ReportData &r)
 ReportSection shardSection(const ReportData &r)
 {
     ReportSection s{"shards", "Shard map and on-chain cost", {}, {}};
-    s.pageBreak = true;
     double rent = 0;
     uint64_t txs = 0;
     for (const auto &sh : r.shards) {

@@ -4,6 +4,7 @@
 
 #include "inspection/summary.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -38,7 +39,9 @@ td.h{font-family:"DejaVu Sans Mono",monospace;font-size:11px;word-break:break-al
 td.t{word-break:break-all}
 figure{margin:8px 0 18px;break-inside:avoid}
 figure img{max-width:100%;height:auto;border:1px solid var(--line);display:block}
-.figs{display:flex;flex-wrap:wrap;gap:0 2%}.figs figure{flex:0 0 49%}
+.figs{display:flex;flex-wrap:wrap;gap:0 2%}.figs figure{flex:0 0 49%}.figs.c3 figure{flex:0 0 32%}
+.figs figure.wide{flex:0 0 100%}
+table.kv{width:auto;min-width:420px}
 @page{size:A4;margin:12mm}
 @media print{body{margin:0;padding:0;max-width:none;font-size:11px}table{font-size:9.5px}
   h2.pb{break-before:page}tr,figure,.verdict{break-inside:avoid}thead{display:table-header-group}
@@ -50,7 +53,8 @@ body{font-family:"DejaVu Sans";font-size:9pt;color:#1d2330}
 h1{font-size:16pt}
 h2{font-size:12pt;color:#1d2330}
 .meta,.caption{color:#5b6577;font-size:8pt}
-th{background-color:#eef1f6;font-weight:bold}
+th{background-color:#eef1f6;font-weight:bold;font-size:7.5pt}
+td{font-size:7.5pt}
 td.h{font-family:"DejaVu Sans Mono";font-size:7pt}
 )CSS";
 
@@ -217,9 +221,12 @@ std::string renderHtml(const ReportData &r, const std::vector<ReportSection> &se
             for (const auto &t : s.tables) {
                 if (!t.caption.empty())
                     h += "<p class=\"caption\"><b>" + htmlEscape(t.caption) + "</b></p>";
-                h += rich ? "<table width=\"100%\" border=\"1\" cellspacing=\"0\" cellpadding=\"2\" "
-                            "style=\"border-color:#d5dae3;border-collapse:collapse\">"
-                          : "<table>";
+                if (rich)
+                    h += std::string("<table width=\"") + (t.compact ? "60%" : "100%") +
+                         "\" border=\"1\" cellspacing=\"0\" cellpadding=\"2\" "
+                         "style=\"border-color:#d5dae3;border-collapse:collapse\">";
+                else
+                    h += t.compact ? "<table class=\"kv\">" : "<table>";
                 h += "<thead><tr>";
                 for (std::size_t c = 0; c < t.header.size(); ++c)
                     h += std::string(t.numeric[c] ? "<th class=\"n\"" : "<th") +
@@ -239,21 +246,46 @@ std::string renderHtml(const ReportData &r, const std::vector<ReportSection> &se
             }
         };
         auto figs = [&] {
-            std::string block;
-            int n = 0;
-            for (const auto &f : figures) {
-                if (f.section != s.id)
-                    continue;
-                ++n;
-                const int w = rich ? std::min(f.width, 680) : f.width;
-                const int hh = f.width ? f.height * w / f.width : f.height;
-                block += "<figure><img src=\"" + figureSrc(f, flavor) + "\" alt=\"" + htmlEscape(f.title) +
-                         "\" width=\"" + std::to_string(w) + "\" height=\"" + std::to_string(hh) + "\">" +
-                         (rich ? "<br>" : "") + "<figcaption class=\"caption\"><b>" + htmlEscape(f.title) + "</b>" +
-                         (f.caption.empty() ? "" : ". " + htmlEscape(f.caption)) + "</figcaption></figure>\n";
+            std::vector<const ReportFigure *> mine;
+            for (const auto &f : figures)
+                if (f.section == s.id)
+                    mine.push_back(&f);
+            if (mine.empty())
+                return;
+            const int columns = std::max(1, s.figureColumns);
+            auto caption = [](const ReportFigure &f) {
+                return "<b>" + htmlEscape(f.title) + "</b>" + (f.caption.empty() ? "" : ". " + htmlEscape(f.caption));
+            };
+            if (!rich) {
+                h += "<div class=\"figs c" + std::to_string(columns) + "\">";
+                for (const auto *f : mine)
+                    h += std::string("<figure") + (f->wide ? " class=\"wide\"" : "") + "><img src=\"" +
+                         figureSrc(*f, flavor) + "\" alt=\"" + htmlEscape(f->title) + "\" width=\"" +
+                         std::to_string(f->width) + "\" height=\"" + std::to_string(f->height) +
+                         "\"><figcaption>" + caption(*f) + "</figcaption></figure>\n";
+                h += "</div>\n";
+                return;
             }
-            if (n)
-                h += rich ? block : "<div class=\"figs\">" + block + "</div>\n";
+            // QTextDocument has no flex layout: a borderless table holds the figures side by side.
+            const int kPageWidth = kPdfLayoutWidth - 12;
+            h += "<table width=\"100%\" cellspacing=\"0\" cellpadding=\"3\">";
+            int column = 0;
+            for (const auto *f : mine) {
+                if (f->wide || column == columns) {
+                    if (column)
+                        h += "</tr>";
+                    column = 0;
+                }
+                if (column == 0)
+                    h += "<tr>";
+                const int w = f->wide ? kPageWidth : kPageWidth / columns - 8;
+                const int hh = f->width ? f->height * w / f->width : f->height;
+                h += std::string("<td valign=\"top\"") + (f->wide ? " colspan=\"" + std::to_string(columns) + "\"" : "") +
+                     "><img src=\"" + figureSrc(*f, flavor) + "\" width=\"" + std::to_string(w) + "\" height=\"" +
+                     std::to_string(hh) + "\"><br><span class=\"caption\">" + caption(*f) + "</span></td>";
+                column = f->wide ? columns : column + 1;
+            }
+            h += "</tr></table>\n";
         };
         if (s.tablesFirst) {
             tables();

@@ -19,6 +19,7 @@ struct ReportFigure
     std::string caption;
     std::string png;      ///< encoded image
     int width = 0, height = 0; ///< display size in CSS pixels
+    bool wide = false;         ///< spans the page instead of one column
 };
 
 struct ReportTable
@@ -27,6 +28,7 @@ struct ReportTable
     std::vector<bool> numeric;                 ///< right-aligned columns
     std::vector<std::vector<std::string>> rows;
     std::string caption;
+    bool compact = false; ///< a short key/value table: as wide as its content, not the page
 };
 
 struct ReportSection
@@ -36,11 +38,15 @@ struct ReportSection
     std::vector<ReportTable> tables;
     bool tablesFirst = false;  ///< tables before the section's figures
     bool pageBreak = false;    ///< starts a printed page
+    int figureColumns = 2;     ///< figures side by side
 };
 
 /// The sections in reading order, verdict first. A later section (lint verdicts, the comparison) is one more
 /// function returning a ReportSection, appended by the caller.
 std::vector<ReportSection> reportSections(const ReportData &report);
+
+/// Width in CSS pixels of the page the PDF is laid out on (then scaled onto A4's printable width).
+constexpr int kPdfLayoutWidth = 800;
 
 enum class HtmlFlavor {
     Browser,  ///< one self-contained file: inline CSS, figures as data: URIs, print styles, no script
