@@ -8,6 +8,7 @@
 #include <QBuffer>
 #include <QImageWriter>
 #include <QPixmap>
+#include <QtConcurrent>
 #include <qcustomplot.h>
 
 namespace {
@@ -17,23 +18,32 @@ constexpr int kHalfWidth = 560, kHalfHeight = 300;
 constexpr int kThirdWidth = 480, kThirdHeight = 320;
 constexpr int kFullWidth = 1130;
 
-std::string pngBytes(const QPixmap &pixmap)
+std::string pngBytes(const QImage &image)
 {
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
     QImageWriter writer(&buffer, "png");
-    // zlib level 6 of 9 (Qt maps quality 0-100 onto 9-0): within a few percent of the smallest file, much faster.
-    writer.setQuality(30);
-    writer.write(pixmap.toImage());
+    // zlib level 1 (Qt maps quality 0-100 onto level 9-0): PNG encoding was 60% of the seed-sized model's HTML
+    // report at level 6 (perf); plots are flat colour, so level 1 costs little in size.
+    writer.setQuality(85);
+    writer.write(image);
     return bytes.toStdString();
 }
 
-ql::ReportFigure plotFigure(QCustomPlot *plot, std::string id, std::string section, std::string title,
-                            std::string caption, int width, int height, double scale)
+/// Figures are drawn on the GUI thread; their PNGs are encoded afterwards, in parallel.
+struct Pending
 {
-    return {std::move(id),  std::move(section), std::move(title), std::move(caption),
-            pngBytes(plot->toPixmap(width, height, scale)), width, height, width >= kFullWidth};
+    ql::ReportFigure figure;
+    QImage image;
+};
+
+Pending plotFigure(QCustomPlot *plot, std::string id, std::string section, std::string title, std::string caption,
+                   int width, int height, double scale)
+{
+    return {{std::move(id), std::move(section), std::move(title), std::move(caption), {}, width, height,
+             width >= kFullWidth},
+            plot->toPixmap(width, height, scale).toImage()};
 }
 
 /// Views are laid out and refreshed as if on screen; WA_DontShowOnScreen keeps them off any real display.
@@ -48,7 +58,7 @@ void prepare(QWidget &w, const QSize &size)
 
 std::vector<ql::ReportFigure> renderReportFigures(const ql::ReportData &r, double scale)
 {
-    std::vector<ql::ReportFigure> figures;
+    std::vector<Pending> figures;
     const auto &res = *r.result;
 
     TensorView tensor;
@@ -96,17 +106,32 @@ std::vector<ql::ReportFigure> renderReportFigures(const ql::ReportData &r, doubl
                                      kHalfWidth, 380, scale));
     }
 
+    // The whole file on one picture: no scroll bars, and no empty rows below the last byte.
     ShardMapView map;
+    map.setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    map.setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     prepare(map, QSize(kFullWidth, 280));
     map.setResult(r.result);
     map.fitWholeFile();
+    const int content = int(map.layout().contentHeight()) + 2 * map.frameWidth() + 6;
+    if (content < map.height()) {
+        map.resize(kFullWidth, std::max(content, 60));
+        map.fitWholeFile();
+    }
     QPixmap pixmap(map.size() * scale);
     pixmap.setDevicePixelRatio(scale);
     pixmap.fill(map.palette().color(QPalette::Base));
     map.render(&pixmap);
-    figures.push_back({"shard-map", "shards", "Shard map of weights_int8.bin",
-                       "Tensors as coloured spans in file order, shard boundaries and 4096-byte alignment as in the "
-                       "window's shard map.",
-                       pngBytes(pixmap), map.width(), map.height(), true});
-    return figures;
+    figures.push_back({{"shard-map", "shards", "Shard map of weights_int8.bin",
+                        "Tensors as coloured spans in file order, shard boundaries and 4096-byte alignment as in the "
+                        "window's shard map.",
+                        {}, map.width(), map.height(), true},
+                       pixmap.toImage()});
+
+    QtConcurrent::blockingMap(figures, [](Pending &p) { p.figure.png = pngBytes(p.image); });
+    std::vector<ql::ReportFigure> out;
+    out.reserve(figures.size());
+    for (auto &p : figures)
+        out.push_back(std::move(p.figure));
+    return out;
 }

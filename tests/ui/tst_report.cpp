@@ -243,6 +243,38 @@ private Q_SLOTS:
         QVERIFY2(pages.hasMatch() && pages.captured(1).toInt() >= 3, qPrintable(info.out));
     }
 
+    void outputFolder()
+    {
+        // A folder is reported from its files: each one hashed, the LUT scales from its luts.json.
+        QTemporaryDir tmp;
+        const QString cli = QStringLiteral(QL_CLI);
+        const QString out = tmp.filePath(QStringLiteral("out"));
+        QCOMPARE(run(cli, {QStringLiteral("quantize"), QStringLiteral("--checkpoint"), QStringLiteral(QL_SAMPLE),
+                           QStringLiteral("--output-dir"), out, QStringLiteral("-q")})
+                     .code,
+                 0);
+        QCOMPARE(run(cli, {QStringLiteral("generate-luts"), QStringLiteral("-o"), out, QStringLiteral("--silu-input-scale"),
+                           QStringLiteral("0.05"), QStringLiteral("-q")})
+                     .code,
+                 0);
+        const ql::Session session = ql::openSession(out.toStdString());
+        const auto report = ql::buildReport(session);
+        QVERIFY(!report.hasWeights);
+        QVERIFY(report.lutsFromSession);
+        QCOMPARE(report.luts[0].inScale, 0.05);
+        std::vector<std::string> names;
+        for (const auto &i : report.inputs) {
+            names.push_back(fs::path(i.path).filename().string());
+            QCOMPARE(QString::fromStdString(i.sha256), fileSha256(i.path));
+        }
+        QCOMPARE(names, (std::vector<std::string>{"luts.bin", "luts.json", "manifest.json", "weights_int8.bin"}));
+        const fs::path dir = tmp.path().toStdString();
+        writeReport(report, ql::ReportFormat::Html, dir / "folder.html");
+        const QString html = QString::fromStdString(readAll(dir / "folder.html"));
+        QVERIFY(html.contains(QStringLiteral("the folder&#39;s luts.json")));
+        QVERIFY(!html.contains(QStringLiteral("<script")));
+    }
+
     void csvQuoting()
     {
         QCOMPARE(ql::csvField("plain"), std::string("plain"));
