@@ -96,7 +96,7 @@ ReportSection outliersSection(const ReportData &r)
         const auto &q = r.tensor(o.index);
         const auto &a = o.analysis;
         std::string setter = "–";
-        if (a.hasSource && a.tensorSetter.column >= 0)
+        if (a.hasSource && a.tensorSetter.column >= 0 && a.tensorSetter.value != 0.0f) // all zeros: none sets it
             setter = sci(a.tensorSetter.value) + " at flat index " + std::to_string(a.tensorSetter.column) +
                      (std::isfinite(a.tensorSetter.ratio) ? ", " + fmt("%.1f", a.tensorSetter.ratio) + "× the next"
                                                           : std::string(", every other weight 0"));
