@@ -4,7 +4,6 @@
 #include "artifacts/artifacts.h"
 #include "base/errors.h"
 #include "layertablemodel.h"
-#include "reportexport.h"
 #include "layertablepanel.h"
 #include "lutview.h"
 #include "scalesview.h"
@@ -636,62 +635,6 @@ void MainWindow::saveArtifactsTo(const QString &dir)
             return QString::fromStdString(e.what());
         }
         return {};
-    }));
-}
-
-void MainWindow::exportReport(const QString &file)
-{
-    const auto &src = m_doc->source();
-    if (!src.result)
-        return;
-    const std::filesystem::path path(QFile::encodeName(file).toStdString());
-    const auto format = ql::reportFormatFromPath(path);
-    if (!format) {
-        const QString error = tr("Choose a file ending in .html, .pdf, .md, .csv or .json.");
-        showError(tr("Export report"), error);
-        Q_EMIT reportExported(false, error);
-        return;
-    }
-    // The report is of what the window shows: the current result under the current overrides.
-    ql::Session session;
-    session.path = std::filesystem::path(QFile::encodeName(src.path).toStdString());
-    session.kind = src.checkpoint ? ql::InputKind::Checkpoint : ql::InputKind::OutputFolder;
-    session.checkpoint = src.checkpoint;
-    session.result = m_doc->result();
-    session.overrides = m_doc->overrides();
-    session.luts = src.luts;
-    struct Built
-    {
-        std::optional<ql::ReportData> report;
-        QString error;
-    };
-    auto *watcher = new QFutureWatcher<Built>(this);
-    beginBusy(tr("Exporting report…"));
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path, file, format] {
-        watcher->deleteLater();
-        Built built = watcher->result();
-        // The figures are drawn by widgets, so they are made here, on the GUI thread.
-        if (built.report) {
-            try {
-                writeReport(*built.report, *format, path);
-            } catch (const std::exception &e) {
-                built.error = QString::fromStdString(e.what());
-            }
-        }
-        endBusy();
-        if (built.error.isEmpty())
-            statusBar()->showMessage(tr("Wrote report %1").arg(file), 8000);
-        else
-            showError(errorTitle(ql::ErrorKind::Output), built.error);
-        Q_EMIT reportExported(built.error.isEmpty(), built.error);
-    });
-    // Hashing the input and analysing the outliers runs in the background on the immutable snapshot.
-    watcher->setFuture(QtConcurrent::run([session]() -> Built {
-        try {
-            return {ql::buildReport(session), {}};
-        } catch (const std::exception &e) {
-            return {std::nullopt, QString::fromStdString(e.what())};
-        }
     }));
 }
 
