@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages QuantLens builds and tests with. Debian's archive only: no pip, no downloads.
 #   packaging/install-deps.sh          build + run dependencies
-#   packaging/install-deps.sh --test   plus what the test suites need (sanitizer/fuzzer runtime, fonts for screenshots)
+#   packaging/install-deps.sh --test   plus what the test suites need (sanitizer/fuzzer runtime, fonts for screenshots,
+#                                      pdfinfo for the PDF report)
 #   packaging/install-deps.sh --bench  plus what tests/bench/run_benchmarks.sh needs (the Python baseline, hyperfine,
 #                                      Google Benchmark); not in CI: python3-torch is large
 set -euo pipefail
@@ -16,7 +17,7 @@ packages=(
   fonts-dejavu-core
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3 clang-14 libclang-rt-14-dev llvm-14 util-linux locales)
+  packages+=(python3 clang-14 libclang-rt-14-dev llvm-14 util-linux locales poppler-utils)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3 python3-torch python3-numpy hyperfine libbenchmark-dev time util-linux)

@@ -26,6 +26,8 @@ public:
     /// Shows these scales, kept exactly (the spin boxes only display 8 decimals); does not emit scalesEdited.
     void setScales(double in, double out);
     const ql::LutAnalysis &analysis() const { return m_analysis; }
+    /// The curve and error plot (the report draws it as the window does).
+    QCustomPlot *plot() const { return m_plot; }
 
 Q_SIGNALS:
     /// The user changed a scale in a spin box.

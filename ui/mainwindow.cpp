@@ -381,6 +381,7 @@ void MainWindow::updateActions()
     const bool edit = m_doc->canRequantize();
     m_saveArtifacts->setEnabled(open);
     m_saveOverrides->setEnabled(open);
+    m_exportReport->setEnabled(open);
     m_loadOverrides->setEnabled(edit);
     m_strategyMenu->setEnabled(edit);
     m_optimize->setEnabled(edit);

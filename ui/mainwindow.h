@@ -67,6 +67,9 @@ public:
     /// Writes the artifacts of the current result (same writer as the CLI) in the background; asks first when `dir`
     /// holds another model's artifacts.
     void saveArtifactsTo(const QString &dir);
+    /// Writes a reviewer report of the current result (format from the extension): data in the background, figures
+    /// drawn by these views' plot code on the GUI thread. Emits reportExported.
+    void exportReport(const QString &file);
     /// Renders the window as it is now into a PNG (views refreshed first).
     bool saveScreenshot(const QString &file);
 
@@ -88,6 +91,7 @@ Q_SIGNALS:
     void optimizePlanReady(int proposed);
     void optimizeFinished(bool applied);
     void artifactsSaved(bool ok, const QString &error);
+    void reportExported(bool ok, const QString &error);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -137,6 +141,7 @@ private:
     QAction *m_saveArtifacts = nullptr;
     QAction *m_loadOverrides = nullptr;
     QAction *m_saveOverrides = nullptr;
+    QAction *m_exportReport = nullptr;
     QAction *m_optimize = nullptr;
     QAction *m_findAction = nullptr;
     JobTracker m_loadJobs;

@@ -112,6 +112,13 @@ void MainWindow::createFileMenu()
         }
     });
     m_saveOverrides->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    m_exportReport = file->addAction(tr("&Export Report…"), this, [this] {
+        const QString f = QFileDialog::getSaveFileName(
+            this, tr("Export report"), QStringLiteral("report.html"),
+            tr("HTML report (*.html);;PDF (*.pdf);;Markdown with figures (*.md);;Layer table CSV (*.csv);;JSON (*.json)"));
+        if (!f.isEmpty())
+            exportReport(f);
+    });
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);

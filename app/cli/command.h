@@ -33,5 +33,6 @@ void addOptimizeCommand(CLI::App &app, Context &ctx);
 void addCompareCommand(CLI::App &app, Context &ctx);
 void addVerifyCommand(CLI::App &app, Context &ctx);
 void addLintCommand(CLI::App &app, Context &ctx);
+void addReportCommand(CLI::App &app, Context &ctx);
 
 } // namespace ql::cli

@@ -66,6 +66,7 @@ int main(int argc, char **argv)
              addCompareCommand,
              addVerifyCommand,
              addLintCommand,
+             addReportCommand,
          })
         add(app, ctx);
 

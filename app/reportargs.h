@@ -1,0 +1,72 @@
+#pragma once
+// The options of `quantlens-cli report`, shared with the `quantlens-report` executable it runs for the formats that
+// draw figures: one definition, so the two parse the same command line and the CLI forwards it unchanged.
+#include "base/errors.h"
+#include "inspection/report.h"
+#include "session/session.h"
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace ql::cli {
+
+struct ReportArgs
+{
+    std::string input, output, format, overrides;
+    double minSnr = 20.0;
+    bool json = false, quiet = false;
+};
+
+inline void addReportOptions(CLI::App *app, ReportArgs &a)
+{
+    app->add_option("input", a.input, "Checkpoint file, or an output folder with manifest.json")->required();
+    app->add_option("-o,--output", a.output, "Report file to write (atomically)")->required();
+    app->add_option("--format", a.format, "html, md, pdf, csv or json (default: from the output's extension)")
+        ->check(CLI::IsMember({"html", "md", "markdown", "pdf", "csv", "json"}));
+    app->add_option("--overrides", a.overrides, "Overrides file applied to the checkpoint before reporting");
+    app->add_option("--min-snr", a.minSnr, "Tensors below this SNR (dB) are outliers; matrices with real damage "
+                                           "below it block the verdict")
+        ->capture_default_str();
+}
+
+/// The command line that reproduces `a` (what the CLI hands to quantlens-report).
+inline std::vector<std::string> reportArgv(const ReportArgs &a, ReportFormat format)
+{
+    std::vector<std::string> v = {a.input, "-o", a.output, "--format", reportFormatName(format), "--min-snr",
+                                  std::to_string(a.minSnr)};
+    if (!a.overrides.empty())
+        v.insert(v.end(), {"--overrides", a.overrides});
+    if (a.json)
+        v.push_back("--json");
+    if (a.quiet)
+        v.push_back("-q");
+    return v;
+}
+
+inline ReportFormat resolveReportFormat(const ReportArgs &a)
+{
+    if (!a.format.empty())
+        return *parseReportFormat(a.format);
+    if (auto f = reportFormatFromPath(a.output))
+        return *f;
+    throw Error(ErrorKind::Usage, "cannot tell the report format from the file name: give --format html|md|pdf|csv|json "
+                                  "or end it in .html, .md, .pdf, .csv or .json",
+                a.output);
+}
+
+/// Opens the input as every command does and assembles the report data.
+inline ReportData openReport(const ReportArgs &a)
+{
+    if (!a.overrides.empty() && isOutputFolder(a.input))
+        throw Error(ErrorKind::Usage, "--overrides needs a checkpoint, not an output folder", a.input);
+    OpenOptions opt;
+    opt.overrides = a.overrides.empty() ? Overrides{} : Overrides::load(a.overrides);
+    opt.rowStats = true; // the drill-down of the outliers needs per-row statistics
+    ReportOptions ro;
+    ro.minSnr = a.minSnr;
+    ro.overridesFile = a.overrides;
+    return buildReport(openSession(a.input, opt), ro);
+}
+
+} // namespace ql::cli

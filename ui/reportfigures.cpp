@@ -1,0 +1,137 @@
+#include "reportfigures.h"
+
+#include "lutcurve.h"
+#include "scalesview.h"
+#include "shardmapview.h"
+#include "tensorview.h"
+
+#include <QBuffer>
+#include <QImageWriter>
+#include <QPixmap>
+#include <QtConcurrent>
+#include <qcustomplot.h>
+
+namespace {
+
+// Display sizes in CSS pixels: two figures side by side fill the HTML report's 1180-pixel column.
+constexpr int kHalfWidth = 560, kHalfHeight = 300;
+constexpr int kThirdWidth = 480, kThirdHeight = 320;
+constexpr int kFullWidth = 1130;
+
+std::string pngBytes(const QImage &image)
+{
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    QImageWriter writer(&buffer, "png");
+    // zlib level 1 (Qt maps quality 0-100 onto level 9-0): PNG encoding was 60% of the seed-sized model's HTML
+    // report at level 6 (perf); plots are flat colour, so level 1 costs little in size.
+    writer.setQuality(85);
+    writer.write(image);
+    return bytes.toStdString();
+}
+
+/// Figures are drawn on the GUI thread; their PNGs are encoded afterwards, in parallel.
+struct Pending
+{
+    ql::ReportFigure figure;
+    QImage image;
+};
+
+Pending plotFigure(QCustomPlot *plot, std::string id, std::string section, std::string title, std::string caption,
+                   int width, int height, double scale)
+{
+    return {{std::move(id), std::move(section), std::move(title), std::move(caption), {}, width, height,
+             width >= kFullWidth},
+            plot->toPixmap(width, height, scale).toImage()};
+}
+
+/// Views are laid out and refreshed as if on screen; WA_DontShowOnScreen keeps them off any real display.
+void prepare(QWidget &w, const QSize &size)
+{
+    w.setAttribute(Qt::WA_DontShowOnScreen);
+    w.resize(size);
+    w.show();
+}
+
+} // namespace
+
+std::vector<ql::ReportFigure> renderReportFigures(const ql::ReportData &r, double scale)
+{
+    std::vector<Pending> figures;
+    const auto &res = *r.result;
+
+    TensorView tensor;
+    prepare(tensor, QSize(1200, 900));
+    tensor.setResult(r.result, r.checkpoint);
+    int n = 0;
+    for (int index : r.worst) {
+        ++n;
+        tensor.setTensor(index);
+        tensor.refresh();
+        const auto &q = res.tensors[std::size_t(index)];
+        const std::string id = "worst-" + std::to_string(n);
+        const auto analysis = tensor.analysis();
+        const std::string note = analysis && !analysis->note.empty() ? analysis->note : std::string();
+        figures.push_back(plotFigure(tensor.rowPlot(), id + "-rows", "worst", q.name + ": per row", note, kThirdWidth,
+                                     kThirdHeight, scale));
+        figures.push_back(plotFigure(tensor.histogramPlot(), id + "-values", "worst", q.name + ": values", {},
+                                     kThirdWidth, kThirdHeight, scale));
+        figures.push_back(plotFigure(tensor.errorPlot(), id + "-errors", "worst", q.name + ": errors", {}, kThirdWidth,
+                                     kThirdHeight, scale));
+    }
+
+    ScalesView scales;
+    prepare(scales, QSize(1200, 900));
+    scales.setResult(r.result);
+    scales.setTensor(r.worst.empty() ? -1 : r.worst.front());
+    scales.refresh();
+    figures.push_back(plotFigure(scales.modelPlot(), "scales-model", "scales", "Scales across the model",
+                                 "Box: quartiles, whiskers: min–max, one box per tensor in file order; the highlighted "
+                                 "box is the worst tensor.",
+                                 kFullWidth, 420, scale));
+    figures.push_back(plotFigure(scales.histogramPlot(), "scales-histogram", "scales", "Scale distribution", {},
+                                 kHalfWidth, kHalfHeight, scale));
+    figures.push_back(plotFigure(scales.channelPlot(), "scales-channels", "scales", "Per-channel scales of the worst tensor",
+                                 {}, kHalfWidth, kHalfHeight, scale));
+
+    for (const auto &l : r.luts) {
+        LutCurve curve(l.analysis.kind);
+        prepare(curve, QSize(700, 500));
+        curve.setScales(l.inScale, l.outScale);
+        figures.push_back(plotFigure(curve.plot(), std::string("lut-") + ql::lutName(l.analysis.kind), "luts",
+                                     std::string("LUT ") + ql::lutName(l.analysis.kind),
+                                     "Top: dequantized table against the exact function (saturated entries marked); "
+                                     "bottom: error.",
+                                     kHalfWidth, 380, scale));
+    }
+
+    // The whole file on one picture: no scroll bars, and no empty rows below the last byte.
+    ShardMapView map;
+    map.setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    map.setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    prepare(map, QSize(kFullWidth, 280));
+    map.setResult(r.result);
+    map.fitWholeFile();
+    const int content = int(map.layout().contentHeight()) + 2 * map.frameWidth() + 6;
+    if (content < map.height()) {
+        map.resize(kFullWidth, std::max(content, 60));
+        map.fitWholeFile();
+    }
+    QPixmap pixmap(map.size() * scale);
+    pixmap.setDevicePixelRatio(scale);
+    pixmap.fill(map.palette().color(QPalette::Base));
+    map.render(&pixmap);
+    figures.push_back({{"shard-map", "shards", "Shard map of weights_int8.bin",
+                        "Tensors as coloured spans in file order, shard boundaries and 4096-byte alignment as in the "
+                        "window's shard map.",
+                        {}, map.width(), map.height(), true},
+                       pixmap.toImage()});
+
+    QtConcurrent::blockingMap(figures, [](Pending &p) { p.figure.png = pngBytes(p.image); });
+    std::vector<ql::ReportFigure> out;
+    out.reserve(figures.size());
+    for (auto &p : figures)
+        out.push_back(std::move(p.figure));
+    return out;
+}
