@@ -29,5 +29,7 @@ void printWarnings(const std::vector<std::string> &warnings, bool quiet);
 void addQuantizeCommand(CLI::App &app, Context &ctx);
 void addGenerateLutsCommand(CLI::App &app, Context &ctx);
 void addInspectCommand(CLI::App &app, Context &ctx);
+void addExportDequantizedCommand(CLI::App &app, Context &ctx);
+void addEvalCommand(CLI::App &app, Context &ctx);
 
 } // namespace ql::cli

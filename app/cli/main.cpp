@@ -58,7 +58,8 @@ int main(int argc, char **argv)
     app.set_version_flag("--version", std::string("quantlens-cli ") + QL_VERSION);
 
     Context ctx;
-    for (auto add : {addQuantizeCommand, addGenerateLutsCommand, addInspectCommand})
+    for (auto add : {addQuantizeCommand, addGenerateLutsCommand, addInspectCommand, addExportDequantizedCommand,
+                     addEvalCommand})
         add(app, ctx);
 
     try {
