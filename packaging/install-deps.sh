@@ -2,9 +2,10 @@
 # Installs the Debian 12 packages QuantLens builds and tests with. Debian's archive only: no pip, no downloads.
 #   packaging/install-deps.sh          build + run dependencies
 #   packaging/install-deps.sh --test   plus what the test suites need (sanitizer/fuzzer runtime, fonts for screenshots,
-#                                      pdfinfo for the PDF report)
+#                                      pdfinfo for the PDF report, python3-torch + numpy: tests/torch check eval
+#                                      and exports against Python)
 #   packaging/install-deps.sh --bench  plus what tests/bench/run_benchmarks.sh needs (the Python baseline, hyperfine,
-#                                      Google Benchmark); not in CI: python3-torch is large
+#                                      Google Benchmark)
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -14,10 +15,11 @@ packages=(
   qt6-base-dev libqt6opengl6-dev qt6-base-dev-tools qt6-qpa-plugins
   libqcustomplot-dev libqcustomplot2.1-qt6
   nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev
+  libtorch-dev
   fonts-dejavu-core
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3 clang-14 libclang-rt-14-dev llvm-14 util-linux locales poppler-utils)
+  packages+=(python3 python3-torch python3-numpy clang-14 libclang-rt-14-dev llvm-14 util-linux locales poppler-utils)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3 python3-torch python3-numpy hyperfine libbenchmark-dev time util-linux)

@@ -34,5 +34,7 @@ void addCompareCommand(CLI::App &app, Context &ctx);
 void addVerifyCommand(CLI::App &app, Context &ctx);
 void addLintCommand(CLI::App &app, Context &ctx);
 void addReportCommand(CLI::App &app, Context &ctx);
+void addExportDequantizedCommand(CLI::App &app, Context &ctx);
+void addEvalCommand(CLI::App &app, Context &ctx);
 
 } // namespace ql::cli

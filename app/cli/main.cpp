@@ -67,6 +67,8 @@ int main(int argc, char **argv)
              addVerifyCommand,
              addLintCommand,
              addReportCommand,
+             addEvalCommand,
+             addExportDequantizedCommand,
          })
         add(app, ctx);
 

@@ -38,6 +38,8 @@ const DTypeInfo &info(DType t)
 const char *dtypeName(DType t) { return info(t).name; }
 std::size_t dtypeSize(DType t) { return info(t).size; }
 bool dtypeIsFloating(DType t) { return info(t).floating; }
+const char *dtypeStorageClass(DType t) { return info(t).storage; }
+const char *dtypeSafetensorsName(DType t) { return info(t).safetensors; }
 bool dtypeFromStorageClass(const std::string &cls, DType &out)
 {
     for (const auto &i : kDTypes)
