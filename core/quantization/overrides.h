@@ -1,4 +1,5 @@
 #pragma once
+#include "base/namematch.h" // globMatch(): the rules' "match" syntax
 #include "readers/checkpoint.h"
 #include "quantization/strategy.h"
 
@@ -41,8 +42,5 @@ public:
     bool empty() const { return rules.empty(); }
     bool operator==(const Overrides &o) const;
 };
-
-/// Shell-style glob (* ? [..]) on tensor names; '*' also matches '.'.
-bool globMatch(const std::string &pattern, const std::string &name);
 
 } // namespace ql
