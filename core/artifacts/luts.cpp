@@ -72,9 +72,9 @@ std::array<uint8_t, kNumLuts * kLutSize> generateLuts(const LutScales &s)
     return out;
 }
 
-nlohmann::ordered_json lutsJson(const LutScales &s)
+Json lutsJson(const LutScales &s)
 {
-    nlohmann::ordered_json luts = nlohmann::ordered_json::array();
+    Json luts = Json::array();
     for (int k = 0; k < kNumLuts; ++k) {
         const auto kind = LutKind(k);
         luts.push_back({{"name", lutName(kind)},

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace ql {
 
@@ -349,6 +350,60 @@ void loadLegacy(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, std::siz
     });
 }
 
+/// The DOM parser, refusing a repeated key at any depth: nlohmann keeps the last of two equal keys without a word,
+/// so a header whose entry says "dtype" twice would be read one way here and possibly another elsewhere. (Not a
+/// parse callback: nlohmann's callback parser scans the parent object at each object's end, O(n^2) in entries.)
+class HeaderSax : public nlohmann::detail::json_sax_dom_parser<Json>
+{
+public:
+    HeaderSax(Json &root, std::string file)
+        : json_sax_dom_parser(root, true)
+        , m_file(std::move(file))
+    {
+    }
+    bool start_object(std::size_t n)
+    {
+        m_open.emplace_back();
+        return json_sax_dom_parser::start_object(n);
+    }
+    bool end_object()
+    {
+        m_open.pop_back();
+        return json_sax_dom_parser::end_object();
+    }
+    bool key(std::string &k)
+    {
+        Keys &keys = m_open.back();
+        bool seen;
+        if (keys.big.empty() && keys.small.size() < 16) {
+            seen = std::find(keys.small.begin(), keys.small.end(), k) != keys.small.end();
+            if (!seen)
+                keys.small.push_back(k);
+        } else {
+            if (keys.big.empty())
+                keys.big.insert(keys.small.begin(), keys.small.end());
+            seen = !keys.big.insert(k).second;
+        }
+        if (seen)
+            throw m_open.size() == 1
+                ? inputError("the header names this tensor twice", m_file, k)
+                : inputError("key \"" + k + "\" appears twice in the header entry", m_file, m_entry);
+        if (m_open.size() == 1)
+            m_entry = k;
+        return json_sax_dom_parser::key(k);
+    }
+
+private:
+    struct Keys
+    {
+        std::vector<std::string> small;
+        std::unordered_set<std::string> big;
+    };
+    std::string m_file;
+    std::string m_entry;
+    std::vector<Keys> m_open;
+};
+
 void loadSafetensors(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, const ReadLimits &limits)
 {
     const std::string file = ck.path.string();
@@ -358,15 +413,23 @@ void loadSafetensors(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, con
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i)
         n = (n << 8) | uint64_t(data[i]);
-    if (n > data.size() - 8 || n > 100u * 1024 * 1024)
+    constexpr uint64_t kMaxHeader = 100u * 1024 * 1024; // the safetensors format's own limit
+    if (n > kMaxHeader)
+        throw inputError("safetensors header length " + std::to_string(n) + " is over the format's limit of " +
+                             std::to_string(kMaxHeader) + " bytes (100 MiB)",
+                         file);
+    if (n > data.size() - 8)
         throw inputError("safetensors header length " + std::to_string(n) + " exceeds the file size " +
                              std::to_string(data.size()),
                          file);
     checkJsonDepth(std::string_view(reinterpret_cast<const char *>(data.data() + 8), n), file);
     Json header;
+    HeaderSax sax(header, file);
     try {
-        header = Json::parse(reinterpret_cast<const char *>(data.data() + 8),
-                             reinterpret_cast<const char *>(data.data() + 8 + n));
+        Json::sax_parse(reinterpret_cast<const char *>(data.data() + 8),
+                        reinterpret_cast<const char *>(data.data() + 8 + n), &sax);
+    } catch (const Error &) {
+        throw;
     } catch (const std::exception &e) {
         throw inputError(std::string("safetensors header is not valid JSON: ") + e.what(), file);
     }
@@ -400,17 +463,26 @@ void loadSafetensors(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, con
         }
         if (ck.tensors.size() >= limits.maxTensors)
             throw inputError("too many tensors", file);
-        if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets") ||
-            !v["dtype"].is_string() || !v["shape"].is_array() || !v["data_offsets"].is_array() ||
-            v["data_offsets"].size() != 2)
-            throw inputError("malformed header entry (needs dtype, shape, data_offsets)", file, name);
+        if (!v.is_object())
+            throw inputError("header entry is " + std::string(v.type_name()) +
+                                 ", not an object with dtype, shape, data_offsets",
+                             file, name);
+        for (const char *field : {"dtype", "shape", "data_offsets"})
+            if (!v.contains(field))
+                throw inputError(std::string("header entry has no \"") + field + "\"", file, name);
+        if (!v["dtype"].is_string())
+            throw inputError("\"dtype\" is " + std::string(v["dtype"].type_name()) + ", not a string", file, name);
+        if (!v["shape"].is_array())
+            throw inputError("\"shape\" is " + std::string(v["shape"].type_name()) + ", not a list", file, name);
+        if (!v["data_offsets"].is_array() || v["data_offsets"].size() != 2)
+            throw inputError("\"data_offsets\" must be a list of two integers [begin, end]", file, name);
         TensorData t;
         t.name = name;
         if (!dtypeFromSafetensors(v["dtype"].get<std::string>(), t.dtype))
             throw inputError("unsupported dtype " + v["dtype"].get<std::string>(), file, name);
         for (auto &d : v["shape"]) {
             if (!d.is_number_unsigned())
-                throw inputError("shape holds a non-integer", file, name);
+                throw inputError("shape holds " + d.dump() + ", not a size (an integer >= 0)", file, name);
             t.shape.push_back(d.get<int64_t>());
         }
         if (t.shape.size() > 32)
