@@ -93,6 +93,67 @@ private Q_SLOTS:
         QCOMPARE(QJsonDocument::fromJson(r.out)["tensors"].toArray().size(), 1);
     }
 
+    void userSymlinkSurvivesAFailedRun()
+    {
+        // exists() is false for a dangling or looping link: a failed run counted it as its own folder and deleted it.
+        QTemporaryDir tmp;
+        QVERIFY(QFile::link("/nonexistent/quantlens-dir", tmp.filePath("dangling")));
+        QVERIFY(QFile::link(tmp.filePath("loop"), tmp.filePath("loop")));
+        for (const QString &out : {tmp.filePath("dangling"), tmp.filePath("loop"), tmp.filePath("loop/inner")}) {
+            const Run r = run({"quantize", "--checkpoint", kCheckpoint, "--output-dir", out, "-q"});
+            QVERIFY2(r.code == 4, qPrintable(r.err));
+        }
+        QVERIFY(QFileInfo(tmp.filePath("dangling")).isSymLink());
+        QVERIFY(QFileInfo(tmp.filePath("loop")).isSymLink());
+    }
+
+    void unreplaceableFileChangesNothing_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("locked");
+        QTest::newRow("quantize") << QStringList{"quantize", "--checkpoint", QL_TEST_DATA "/policy-small.pt",
+                                                 "--output-dir"}
+                                  << "manifest.json";
+        QTest::newRow("generate-luts") << QStringList{"generate-luts", "--silu-input-scale", "0.5", "-o"}
+                                       << "luts.json";
+    }
+    void unreplaceableFileChangesNothing()
+    {
+        // With manifest.json immutable, a second quantize failed only after weights_int8.bin had been replaced.
+        QFETCH(QStringList, args);
+        QFETCH(QString, locked);
+        QTemporaryDir tmp;
+        const QString out = tmp.filePath("out");
+        const bool luts = args.first() == "generate-luts";
+        QCOMPARE(run(luts ? QStringList{"generate-luts", "-o", out, "-q"}
+                          : QStringList{"quantize", "--checkpoint", kCheckpoint, "--output-dir", out, "-q"})
+                     .code,
+                 0);
+        const auto before = snapshot(out);
+        if (QProcess::execute("chattr", {"+i", out + "/" + locked}) != 0)
+            QSKIP("chattr +i is not supported here");
+        const Run r = run(args + QStringList{out, "-q"});
+        QProcess::execute("chattr", {"-i", out + "/" + locked});
+        QCOMPARE(r.code, 4);
+        QVERIFY2(r.err.contains(locked) && r.err.contains("immutable"), qPrintable(r.err));
+        QCOMPARE(snapshot(out), before); // every file as it was, no temporary left
+    }
+
+    void meaninglessLutScalesAndEmptyFolder()
+    {
+        QTemporaryDir tmp;
+        Run r = run({"generate-luts", "-o", tmp.filePath("l"), "--silu-input-scale", "1e307"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("silu") && r.err.contains("1e+307"), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(tmp.filePath("l")));
+        for (const QStringList &a : {QStringList{"generate-luts", "-o", ""},
+                                     QStringList{"quantize", "--checkpoint", kCheckpoint, "--output-dir", ""}}) {
+            r = run(a);
+            QCOMPARE(r.code, 2);
+            QVERIFY2(r.err.contains("--output-dir must not be empty"), qPrintable(r.err));
+        }
+    }
+
     void badFilterIsAUsageError()
     {
         const Run r = run({"inspect", kCheckpoint, "--filter", "trunk(", "-q"});
