@@ -73,7 +73,8 @@ int runInspect(const InspectArgs &a, const Context &c)
         for (const auto &s : r.skipped)
             skipped.push_back({{"name", s.name}, {"reason", s.reason}});
         j["skipped_tensors"] = skipped;
-        std::cout << j.dump(2) << "\n";
+        // replace: a name that is not UTF-8 prints as U+FFFD instead of failing the whole report
+        std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
         return Ok;
     }
     printTable(stdout, r, rows);

@@ -41,7 +41,8 @@ int runQuantize(const QuantizeArgs &a, const Context &c)
         j["checkpoint"] = a.checkpoint;
         j["output_dir"] = a.outDir;
         j["files"] = {bin, manifest};
-        std::cout << j.dump(2) << "\n";
+        // replace: a name that is not UTF-8 prints as U+FFFD instead of failing the whole report
+        std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
     } else if (!c.quiet) {
         printSummary(stdout, r);
         std::printf("Wrote:        %s, %s\n", bin.c_str(), manifest.c_str());

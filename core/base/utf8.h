@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace ql {
@@ -25,6 +26,24 @@ inline std::size_t utf8SequenceAt(std::string_view s, std::size_t i, uint32_t &c
         (cp >= 0xd800 && cp <= 0xdfff))
         return 0;
     return n;
+}
+
+/// `s` as valid UTF-8, keeping at most `maxBytes` bytes of it (cut before a code point, never inside one); every byte
+/// that is not part of a well-formed sequence becomes U+FFFD. Text that reaches JSON output goes through this, since
+/// nlohmann's dump() throws (type_error.316) on invalid UTF-8.
+inline std::string validUtf8Prefix(std::string_view s, std::size_t maxBytes = std::string::npos)
+{
+    std::string out;
+    for (std::size_t i = 0; i < s.size();) {
+        uint32_t cp = 0;
+        const std::size_t n = utf8SequenceAt(s, i, cp);
+        const std::string_view piece = n ? s.substr(i, n) : std::string_view("\xef\xbf\xbd");
+        if (out.size() + piece.size() > maxBytes)
+            break;
+        out += piece;
+        i += n ? n : 1;
+    }
+    return out;
 }
 
 } // namespace ql

@@ -41,19 +41,7 @@ namespace {
 /// so invalid sequences become U+FFFD instead of making a later dump() throw.
 std::string validUtf8(const std::string &s)
 {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
-        uint32_t cp = 0;
-        if (const std::size_t n = utf8SequenceAt(s, i, cp)) {
-            out.append(s, i, n);
-            i += n;
-        } else {
-            out += "\xef\xbf\xbd";
-            ++i;
-        }
-    }
-    return out;
+    return validUtf8Prefix(s);
 }
 
 /// A shared value may appear many times (memo references), so besides depth the total output is bounded:
@@ -178,7 +166,7 @@ void interpretRoot(const PyObject *root, Checkpoint &ck,
                              ", expected a dict (torch.save of a dict or of a state_dict)",
                          file);
     for (const auto &[k, v] : root->entries)
-        ck.topLevelKeys.push_back(k && k->isString() ? k->text : describe(k, 0));
+        ck.topLevelKeys.push_back(k && k->isString() ? validUtf8(k->text) : describe(k, 0));
 
     const PyObject *sd = nullptr;
     for (const char *key : {"model_state_dict", "state_dict"})
@@ -205,7 +193,7 @@ void interpretRoot(const PyObject *root, Checkpoint &ck,
         if (!k || !k->isString())
             throw inputError("state dict key is not a string: " + describe(k), file);
         if (!v || v->type != PyObject::Type::Tensor) {
-            ck.warnings.push_back("'" + k->text + "' is not a tensor (" + describe(v, 0) + "); skipped");
+            ck.warnings.push_back("'" + validUtf8(k->text) + "' is not a tensor (" + describe(v, 0) + "); skipped");
             continue;
         }
         if (validUtf8(k->text) != k->text)

@@ -1,6 +1,7 @@
 #include "readers/pickle.h"
 
 #include "base/errors.h"
+#include "base/utf8.h"
 
 #include <algorithm>
 #include <charconv>
@@ -927,8 +928,9 @@ std::string describe(const PyObject *o, int depth)
     case T::Float:
         return std::to_string(o->real);
     case T::String: {
+        // Cut on a code point and repaired: the text lands in warnings that --json prints.
         std::string quoted(1, '\''); // not "'" + substr: GCC 12 warns -Wrestrict on that (a false positive)
-        quoted.append(o->text, 0, 60);
+        quoted += validUtf8Prefix(o->text, 60);
         return quoted += '\'';
     }
     case T::Bytes:

@@ -5,7 +5,10 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QProcess>
+#include <QStringDecoder>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -151,6 +154,35 @@ private Q_SLOTS:
             r = run(a);
             QCOMPARE(r.code, 2);
             QVERIFY2(r.err.contains("--output-dir must not be empty"), qPrintable(r.err));
+        }
+    }
+
+    void jsonOutputIsValidUtf8_data()
+    {
+        QTest::addColumn<QString>("kase");
+        QTest::addColumn<QString>("warning");
+        QTest::newRow("cut-inside-a-character") << "cut-utf8" << QString("'a") + QString(19, QChar(0x20ac)) + "'";
+        QTest::newRow("key-not-utf8") << "key-not-utf8" << QString("'note") + QChar(0xfffd) + "x'";
+    }
+    void jsonOutputIsValidUtf8()
+    {
+        // dump() threw type_error.316 on these warnings: inspect --json exited 1, quantize --json printed nothing.
+        QFETCH(QString, kase);
+        QFETCH(QString, warning);
+        QTemporaryDir tmp;
+        const QString ck = make(tmp, kase, "ck.pt");
+        for (const QStringList &a : {QStringList{"inspect", ck, "--json"},
+                                     QStringList{"quantize", "--checkpoint", ck, "--output-dir", tmp.filePath("o"),
+                                                 "--json"}}) {
+            const Run r = run(a);
+            QVERIFY2(r.code == 0, qPrintable(r.err));
+            QStringDecoder utf8(QStringDecoder::Utf8);
+            const QString text = utf8(r.out);
+            QVERIFY(!utf8.hasError());
+            QJsonParseError e;
+            const QJsonDocument doc = QJsonDocument::fromJson(r.out, &e);
+            QVERIFY2(e.error == QJsonParseError::NoError, qPrintable(e.errorString()));
+            QVERIFY2(doc["warnings"].toArray().first().toString().contains(warning), qPrintable(text.left(2000)));
         }
     }
 

@@ -10,8 +10,8 @@ CASE is one of:
   safetensors-dup      one entry with "dtype" twice
   long-name N          zip checkpoint with one tensor whose name is N bytes ('trunk.' + 'a'*N + '.weight')
   long-name-st N       the same as safetensors
-  cut-utf8             zip checkpoint whose config holds a 100-byte string of 3-byte characters ('\\u20ac' * 40)
-  key-not-utf8         zip checkpoint whose tensor key is bytes that are not UTF-8 (BINUNICODE with surrogates)
+  cut-utf8             zip checkpoint whose state dict holds a string 'a' + '\\u20ac' * 40 (a warning quotes 60 bytes)
+  key-not-utf8         zip checkpoint whose state dict has a non-tensor under a key that is not UTF-8
   expand N             zip checkpoint: a [1, 4] storage expanded to [N, 4] (stride 0), as torch.save writes it
   zip-inflate N        zip checkpoint whose data.pkl is deflated and inflates to N bytes (a long BINBYTES)
   int8-views N         zip checkpoint: 64 int8 tensors, each a [N] view (stride 0) of one byte -- N elements each
@@ -62,13 +62,16 @@ def main():
         write(out, tl.safetensors_file([('trunk.' + 'a' * n + '.weight', 'F32', (2, 2), raw),
                                         ('trunk.0.bias', 'F32', (2,), raw[:8])]))
     elif case == 'cut-utf8':
+        # A non-tensor value in the state dict is quoted in a warning, cut at 60 bytes: inside a 3-byte character.
         sd = tl.small_state_dict()
-        write(out, tl.save_zip({'state_dict': sd, 'encoding_config': {'note': '\u20ac' * 40},
-                                '\u20ac' * 40: 1}))
+        sd['note'] = 'a' + '\u20ac' * 40
+        write(out, tl.save_zip({'state_dict': sd}))
     elif case == 'key-not-utf8':
-        pkl, storages = tl.dumps(tl.small_state_dict(), 2)
-        # Python writes the key as UTF-8; swap one key's bytes for a lone continuation byte (same length).
-        pkl = pkl.replace(b'trunk.0.bias', b'trunk.0.b\xffas')
+        # A state-dict key that is not UTF-8, holding a non-tensor (so it is skipped with a warning quoting it).
+        sd = tl.small_state_dict()
+        sd['note.x'] = 5
+        pkl, storages = tl.dumps({'state_dict': sd}, 2)
+        pkl = pkl.replace(b'note.x', b'note\xffx')  # same length: the BINUNICODE length stays right
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, 'w', zipfile.ZIP_STORED) as z:
             z.writestr(tl.zip_info('archive/data.pkl'), pkl)
