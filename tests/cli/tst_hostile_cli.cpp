@@ -186,6 +186,22 @@ private Q_SLOTS:
         }
     }
 
+    void threadCreationFailureIsNotAnAbort()
+    {
+        // 512 threads of 8 MiB stacks do not fit in 4 GiB of address space: std::terminate (SIGABRT) left
+        // .weights_int8.bin.tmp-* behind. Now the run goes on with the threads it got.
+        QTemporaryDir tmp;
+        const QString ck = make(tmp, "safetensors", "many.safetensors", 2000);
+        const QString out = tmp.filePath("out");
+        QProcess p;
+        p.start("sh", {"-c", "ulimit -v 4194304; exec \"$0\" quantize --checkpoint \"$1\" --output-dir \"$2\" -j 512 -q",
+                       kCli, ck, out});
+        QVERIFY(p.waitForFinished(240000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        QCOMPARE(QDir(out).entryList(QDir::Files | QDir::Hidden), (QStringList{"manifest.json", "weights_int8.bin"}));
+    }
+
     void badFilterIsAUsageError()
     {
         const Run r = run({"inspect", kCheckpoint, "--filter", "trunk(", "-q"});
