@@ -202,6 +202,24 @@ private Q_SLOTS:
         QCOMPARE(QDir(out).entryList(QDir::Files | QDir::Hidden), (QStringList{"manifest.json", "weights_int8.bin"}));
     }
 
+    void expandedTensors()
+    {
+        // torch.save of w.expand(N, 4) writes a [1, 4] storage with strides (0, 1): a real idiom, refused before.
+        QTemporaryDir tmp;
+        const QString ok = make(tmp, "expand", "ok.pt", 1000);
+        Run r = run({"inspect", ok, "-q", "--json", "--glob", "trunk.0.weight"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonArray rows = QJsonDocument::fromJson(r.out)["tensors"].toArray();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().toObject()["shape"].toArray(), (QJsonArray{1000, 4}));
+        // A broadcast past the limit is still a bomb.
+        const QString bomb = make(tmp, "expand", "bomb.pt", qint64(1) << 40);
+        r = run({"inspect", bomb, "-q"});
+        QCOMPARE(r.code, 3);
+        QVERIFY2(r.err.contains("bomb.pt") && r.err.contains("trunk.0.weight") && r.err.contains("accepted up to"),
+                 qPrintable(r.err));
+    }
+
     void badFilterIsAUsageError()
     {
         const Run r = run({"inspect", kCheckpoint, "--filter", "trunk(", "-q"});

@@ -137,7 +137,7 @@ private Q_SLOTS:
         row("rce-ext1.pt", "extension registry opcodes");
         // allocation bombs: sizes claimed, never allocated
         row("bomb-shape-1e15.pt", "view reaches element 999999999999999");
-        row("bomb-stride0-1e15.pt", "overlapping or broadcast strides");
+        row("bomb-stride0-1e15.pt", "overlapping or broadcast views are accepted up to");
         row("bomb-shape-2d-overflow.pt", "element count overflows");
         row("bomb-storage-numel-1e15.pt", "its header claims");
         row("bomb-storage-numel-wraps.pt", "its header claims");
