@@ -14,7 +14,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   qt6-base-dev libqt6opengl6-dev qt6-base-dev-tools qt6-qpa-plugins
   libqcustomplot-dev libqcustomplot2.1-qt6
-  nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev
+  nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev libre2-dev
   libtorch-dev
   fonts-dejavu-core
 )

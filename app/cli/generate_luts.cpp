@@ -1,6 +1,7 @@
 // quantlens-cli generate-luts: the seed's generate_luts.py, same flags, plus what each table cannot represent.
 #include "artifacts/luts.h"
 #include "artifacts/lutsaturation.h"
+#include "base/errors.h"
 #include "command.h"
 
 #include <filesystem>
@@ -20,6 +21,8 @@ struct LutArgs
 
 int runGenerateLuts(const LutArgs &a, const Context &c)
 {
+    if (a.outDir.empty()) // '' would write into the current folder
+        throw Error(ErrorKind::Usage, "--output-dir must not be empty");
     writeLuts(a.outDir, a.scales);
     if (c.json) {
         std::cout << lutsJson(a.scales).dump(2) << "\n";

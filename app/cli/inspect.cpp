@@ -1,5 +1,6 @@
 // quantlens-cli inspect: quantize in memory (nothing written) or read an output folder, and report per tensor.
 #include "base/errors.h"
+#include "base/namematch.h"
 #include "command.h"
 #include "inspection/summary.h"
 #include "session/session.h"
@@ -9,7 +10,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <regex>
 
 namespace fs = std::filesystem;
 
@@ -18,7 +18,7 @@ namespace ql::cli {
 namespace {
 struct InspectArgs
 {
-    std::string path, overrides, sortBy = "name", filter;
+    std::string path, overrides, sortBy = "name", filter, glob;
     double below = 1e301;
     int top = 0;
 };
@@ -27,6 +27,16 @@ int runInspect(const InspectArgs &a, const Context &c)
 {
     if (!a.overrides.empty() && isOutputFolder(a.path))
         throw Error(ErrorKind::Usage, "--overrides needs a checkpoint, not an output folder", a.path);
+    // Patterns compile before the checkpoint is read, so a bad one is a usage error at once.
+    std::vector<NameMatcher> filters;
+    try {
+        if (!a.filter.empty())
+            filters.emplace_back(a.filter, NameMatcher::Syntax::Regex);
+    } catch (const Error &e) {
+        throw Error(ErrorKind::Usage, "--filter: " + e.detail());
+    }
+    if (!a.glob.empty())
+        filters.emplace_back(a.glob, NameMatcher::Syntax::Glob);
     OpenOptions opt;
     opt.overrides = a.overrides.empty() ? Overrides{} : Overrides::load(a.overrides);
     opt.rowStats = false;
@@ -36,16 +46,8 @@ int runInspect(const InspectArgs &a, const Context &c)
     const QuantizeResult &r = *input.result;
     printWarnings(r.warnings, c.quiet || c.json);
     std::vector<const QuantizedTensor *> rows;
-    std::optional<std::regex> re;
-    if (!a.filter.empty()) {
-        try {
-            re.emplace(a.filter);
-        } catch (const std::regex_error &e) {
-            throw Error(ErrorKind::Usage, std::string("--filter is not a valid regular expression: ") + e.what());
-        }
-    }
     for (const auto &t : r.tensors) {
-        if (re && !std::regex_search(t.name, *re))
+        if (!std::all_of(filters.begin(), filters.end(), [&](const NameMatcher &m) { return m.matches(t.name); }))
             continue;
         const auto snr = t.stats.snrDb();
         if (a.below < 1e300 && (!snr || *snr >= a.below))
@@ -71,7 +73,8 @@ int runInspect(const InspectArgs &a, const Context &c)
         for (const auto &s : r.skipped)
             skipped.push_back({{"name", s.name}, {"reason", s.reason}});
         j["skipped_tensors"] = skipped;
-        std::cout << j.dump(2) << "\n";
+        // replace: a name that is not UTF-8 prints as U+FFFD instead of failing the whole report
+        std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
         return Ok;
     }
     printTable(stdout, r, rows);
@@ -93,7 +96,9 @@ void addInspectCommand(CLI::App &app, Context &ctx)
     in->add_option("--sort", a->sortBy, "Row order: name (file order), snr (worst first), bytes")
         ->check(CLI::IsMember({"name", "snr", "bytes"}))
         ->capture_default_str();
-    in->add_option("--filter", a->filter, "Only tensors whose name matches this regular expression");
+    in->add_option("--filter", a->filter,
+                   "Only tensors whose name contains a match of this regular expression (RE2 syntax, linear time)");
+    in->add_option("--glob", a->glob, "Only tensors whose whole name matches this glob (the overrides' syntax)");
     in->add_option("--below", a->below, "Only tensors with SNR below this many dB (and all-zero ones)");
     in->add_option("--top", a->top, "At most this many rows");
     ctx.addCommon(in);

@@ -1,5 +1,6 @@
 // quantlens-cli quantize: the seed's quantize.py, same flags, streaming to the output folder.
 #include "artifacts/artifacts.h"
+#include "base/errors.h"
 #include "command.h"
 #include "inspection/summary.h"
 #include "readers/checkpoint.h"
@@ -21,6 +22,8 @@ struct QuantizeArgs
 
 int runQuantize(const QuantizeArgs &a, const Context &c)
 {
+    if (a.outDir.empty()) // '' would write into the current folder
+        throw Error(ErrorKind::Usage, "--output-dir must not be empty");
     QuantizeOptions opt;
     opt.overrides = a.overrides.empty() ? Overrides{} : Overrides::load(a.overrides);
     opt.threads = a.threads;
@@ -38,7 +41,8 @@ int runQuantize(const QuantizeArgs &a, const Context &c)
         j["checkpoint"] = a.checkpoint;
         j["output_dir"] = a.outDir;
         j["files"] = {bin, manifest};
-        std::cout << j.dump(2) << "\n";
+        // replace: a name that is not UTF-8 prints as U+FFFD instead of failing the whole report
+        std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
     } else if (!c.quiet) {
         printSummary(stdout, r);
         std::printf("Wrote:        %s, %s\n", bin.c_str(), manifest.c_str());

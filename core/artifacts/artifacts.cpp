@@ -121,8 +121,7 @@ void writeArtifacts(const QuantizeResult &r, const std::filesystem::path &dir)
     man.write(manifest.data(), manifest.size());
     bin.finish();
     man.finish();
-    bin.commit();
-    man.commit();
+    commitTogether({&bin, &man});
 }
 
 QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &options,
@@ -132,7 +131,9 @@ QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &
     // takes them away again, so it leaves the file system as it found it.
     std::vector<std::filesystem::path> created;
     std::error_code ec;
-    for (auto p = dir; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
+    // symlink_status: a dangling or looping symlink given as the folder is the user's, not made by this run
+    // (exists() follows it and says false, so a failed run used to delete the link).
+    for (auto p = dir; !p.empty() && !std::filesystem::exists(std::filesystem::symlink_status(p, ec)); p = p.parent_path()) {
         created.push_back(p);
         if (p == p.parent_path())
             break;
@@ -150,8 +151,7 @@ QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &
         man.write(manifest.data(), manifest.size());
         bin.finish();
         man.finish();
-        bin.commit();
-        man.commit();
+        commitTogether({&bin, &man});
         return r;
     } catch (...) {
         for (const auto &p : created) // remove() only takes empty folders: nothing else can be lost

@@ -5,12 +5,15 @@
 
 namespace ql {
 
-/// Writes weights_int8.bin + manifest.json of an in-memory result into dir, atomically: either both files are
-/// replaced or the folder is left exactly as it was.
+/// Writes weights_int8.bin + manifest.json of an in-memory result into dir. When the run fails (an error, a file
+/// that cannot be replaced, a full disk), the folder is left exactly as it was: both files are checked replaceable
+/// before the first rename, and a failed rename puts the earlier file back (commitTogether()). A crash between the
+/// two renames (power loss, SIGKILL) can leave the new bin with the old manifest: `quantlens-cli verify` detects
+/// that through the manifest's shard sha256 (docs/robustness.md).
 void writeArtifacts(const QuantizeResult &result, const std::filesystem::path &dir);
 
 /// Quantizes straight to dir, streaming the INT8 bytes to disk (bounded memory for large checkpoints),
-/// with the same all-or-nothing guarantee.
+/// with the same guarantee; folders it created are removed again after a failure (never a symlink the user made).
 QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &options,
                                    const std::filesystem::path &dir);
 

@@ -6,8 +6,12 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <vector>
 
 namespace ql {
 
@@ -133,6 +137,86 @@ void AtomicFile::commit()
     if (::rename(m_temp.c_str(), m_target.c_str()) != 0)
         fail("cannot move the finished file into place", errno);
     m_committed = true;
+}
+
+void commitTogether(std::initializer_list<AtomicFile *> files)
+{
+    struct Step
+    {
+        AtomicFile *file;
+        std::string backup; // hard link to the earlier target; empty when there was none
+        bool renamed = false;
+    };
+    std::vector<Step> steps;
+    auto cleanup = [&] {
+        for (auto &s : steps)
+            if (!s.backup.empty())
+                ::unlink(s.backup.c_str());
+    };
+    // Checks before the first rename: an immutable manifest.json used to fail only after weights_int8.bin had been
+    // replaced, so the folder no longer matched itself.
+    for (AtomicFile *f : files) {
+        Step s{f, {}};
+        struct stat st;
+        if (::lstat(f->m_target.c_str(), &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                cleanup();
+                throw outputError("cannot replace: it is a folder", f->m_target.string());
+            }
+            if (S_ISREG(st.st_mode)) {
+                const int fd = ::open(f->m_target.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+                int flags = 0;
+                const bool locked = fd >= 0 && ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
+                                    (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL));
+                if (fd >= 0)
+                    ::close(fd);
+                if (locked) {
+                    cleanup();
+                    throw outputError("cannot replace: the file is immutable or append-only (chattr -i); nothing "
+                                      "was changed",
+                                      f->m_target.string());
+                }
+            }
+            std::string tmpl = f->m_temp.string();
+            tmpl.replace(tmpl.rfind(".tmp-"), 5, ".old-");
+            if (::link(f->m_target.c_str(), tmpl.c_str()) == 0)
+                s.backup = tmpl;
+            // No hard links on this file system: the renames still happen, without the way back.
+        }
+        steps.push_back(std::move(s));
+    }
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        AtomicFile &f = *steps[i].file;
+        int err = 0;
+        if (::close(f.m_fd) != 0)
+            err = errno;
+        f.m_fd = -1;
+        if (err == 0 && ::rename(f.m_temp.c_str(), f.m_target.c_str()) != 0)
+            err = errno;
+        if (err != 0) {
+            for (std::size_t k = 0; k < i; ++k) { // put back what this call replaced
+                if (!steps[k].backup.empty())
+                    ::rename(steps[k].backup.c_str(), steps[k].file->m_target.c_str());
+                else
+                    ::unlink(steps[k].file->m_target.c_str());
+                steps[k].backup.clear();
+            }
+            cleanup();
+            f.fail("cannot move the finished file into place (the earlier files are kept)", err);
+        }
+        steps[i].renamed = true;
+        f.m_committed = true;
+    }
+    cleanup();
+    // The renames are durable only once the folder itself is on disk.
+    const auto dir = steps.empty() ? std::filesystem::path(".")
+                                   : (steps[0].file->m_target.has_parent_path() ? steps[0].file->m_target.parent_path()
+                                                                               : std::filesystem::path("."));
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
 }
 
 void writeFileAtomically(const std::filesystem::path &path, std::string_view contents)

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -27,12 +28,20 @@ public:
     const std::filesystem::path &target() const { return m_target; }
 
 private:
+    friend void commitTogether(std::initializer_list<AtomicFile *> files);
     [[noreturn]] void fail(const std::string &what, int err) const;
     std::filesystem::path m_target;
     std::filesystem::path m_temp;
     int m_fd = -1;
     bool m_committed = false;
 };
+
+/// Renames finished files into place as one change of their folder, as far as POSIX allows: first every existing
+/// target is checked replaceable (not immutable or append-only, not a folder) and kept under a hard link, so that a
+/// failed rename puts back the earlier files, all of them, and removes the new ones; then the folder is fsynced.
+/// Throws an output Error naming the file that could not be replaced. A crash (power loss, SIGKILL) between two
+/// renames can still leave the new first file with the old second one, and a hidden ".<name>.old-*" link.
+void commitTogether(std::initializer_list<AtomicFile *> files);
 
 /// Convenience: whole contents at once.
 void writeFileAtomically(const std::filesystem::path &path, std::string_view contents);

@@ -6,6 +6,8 @@
 #include "base/jsondepth.h"
 #include "base/regularfile.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -74,9 +76,9 @@ std::array<uint8_t, kNumLuts * kLutSize> generateLuts(const LutScales &s)
     return out;
 }
 
-nlohmann::ordered_json lutsJson(const LutScales &s)
+Json lutsJson(const LutScales &s)
 {
-    nlohmann::ordered_json luts = nlohmann::ordered_json::array();
+    Json luts = Json::array();
     for (int k = 0; k < kNumLuts; ++k) {
         const auto kind = LutKind(k);
         luts.push_back({{"name", lutName(kind)},
@@ -101,6 +103,16 @@ void writeLuts(const std::filesystem::path &dir, const LutScales &scales)
         if (!(scales.in[k] > 0 && std::isfinite(scales.in[k]) && scales.out[k] > 0 && std::isfinite(scales.out[k])))
             throw Error(ErrorKind::Usage, std::string("the ") + lutName(LutKind(k)) +
                                               " input and output scales must be positive finite numbers");
+    // A finite scale can still make the table meaningless: 1e307 overflows x * scale to inf ("mean err nan").
+    for (int k = 0; k < kNumLuts; ++k) {
+        const auto an = analyzeLut(LutKind(k), scales.in[k], scales.out[k]);
+        char given[64];
+        std::snprintf(given, sizeof given, "input %g, output %g", scales.in[k], scales.out[k]);
+        if (!std::isfinite(an.maxAbsError) || !std::isfinite(an.meanAbsError))
+            throw Error(ErrorKind::Usage, std::string("the ") + lutName(LutKind(k)) + " scales (" + given +
+                                              ") overflow the table's arithmetic: its error is not a number; "
+                                              "use scales that map int8 to the function's useful range");
+    }
     ensureDirectory(dir);
     const auto bin = generateLuts(scales);
     const std::string json = lutsJson(scales).dump(2) + "\n";
@@ -109,8 +121,7 @@ void writeLuts(const std::filesystem::path &dir, const LutScales &scales)
     j.write(json.data(), json.size());
     b.finish();
     j.finish();
-    b.commit();
-    j.commit();
+    commitTogether({&b, &j});
 }
 
 LutScales readLutScales(const std::filesystem::path &dir, bool *binMatches)

@@ -28,23 +28,25 @@ inline std::size_t utf8SequenceAt(std::string_view s, std::size_t i, uint32_t &c
     return n;
 }
 
-/// Text made valid UTF-8 for JSON output: each byte that does not start a well-formed sequence becomes U+FFFD.
-inline std::string toValidUtf8(std::string_view s)
+/// `s` as valid UTF-8, keeping at most `maxBytes` bytes of it (cut before a code point, never inside one); every byte
+/// that is not part of a well-formed sequence becomes U+FFFD. Text that reaches JSON output goes through this, since
+/// nlohmann's dump() throws (type_error.316) on invalid UTF-8.
+inline std::string validUtf8Prefix(std::string_view s, std::size_t maxBytes = std::string::npos)
 {
     std::string out;
-    out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {
         uint32_t cp = 0;
         const std::size_t n = utf8SequenceAt(s, i, cp);
-        if (n == 0) {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        } else {
-            out.append(s.substr(i, n));
-            i += n;
-        }
+        const std::string_view piece = n ? s.substr(i, n) : std::string_view("\xef\xbf\xbd");
+        if (out.size() + piece.size() > maxBytes)
+            break;
+        out += piece;
+        i += n ? n : 1;
     }
     return out;
 }
+
+/// Text made valid UTF-8 for JSON output (no length limit).
+inline std::string toValidUtf8(std::string_view s) { return validUtf8Prefix(s); }
 
 } // namespace ql

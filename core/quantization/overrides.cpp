@@ -4,16 +4,10 @@
 #include "base/errors.h"
 #include "base/jsondepth.h"
 
-#include <fnmatch.h>
 #include <fstream>
 #include <sstream>
 
 namespace ql {
-
-bool globMatch(const std::string &pattern, const std::string &name)
-{
-    return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
-}
 
 Overrides Overrides::fromJson(const Json &doc, const std::string &file)
 {

@@ -1,4 +1,5 @@
 #pragma once
+#include "base/namematch.h" // globMatch(): the rules' "match" syntax
 #include "readers/checkpoint.h"
 #include "quantization/strategy.h"
 
@@ -50,8 +51,5 @@ std::string exactGlob(const std::string &name);
 /// give that strategy. What the GUI's strategy edits and Optimize write, and what `quantlens-cli optimize` writes.
 Overrides withStrategy(const Overrides &base, const std::vector<std::pair<std::string, std::size_t>> &namesAndDims,
                        const std::optional<Strategy> &s);
-
-/// Shell-style glob (* ? [..]) on tensor names; '*' also matches '.'.
-bool globMatch(const std::string &pattern, const std::string &name);
 
 } // namespace ql

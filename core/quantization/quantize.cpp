@@ -7,7 +7,9 @@
 #include <atomic>
 #include <cmath>
 #include <exception>
+#include <functional>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 namespace ql {
@@ -99,6 +101,21 @@ float searchMseClip(const float *w, int64_t n, float absmax, const std::function
 }
 
 namespace {
+
+/// Starts up to n - 1 helper threads running `f` (the caller is the n-th). When the system refuses a thread (-j 512
+/// under a memory or process limit), the run goes on with those it has: a std::thread left unjoined by the
+/// exception used to end the program in std::terminate (SIGABRT, temporary files left behind).
+template <typename F>
+void startThreads(std::vector<std::thread> &pool, unsigned n, F &f)
+{
+    for (unsigned i = 1; i < n; ++i) {
+        try {
+            pool.emplace_back(std::ref(f));
+        } catch (const std::system_error &) {
+            return;
+        }
+    }
+}
 
 /// Rows per block of work: quantize() hands out one job per block and sums a tensor's statistics per block, then
 /// across blocks in order; quantizeTensor() groups the same way, so both report the same numbers to the last digit.
@@ -300,8 +317,7 @@ QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *o
         }
     };
     std::vector<std::thread> pool;
-    for (unsigned i = 1; i < nthreads; ++i)
-        pool.emplace_back(work);
+    startThreads(pool, nthreads, work);
     work();
     for (auto &th : pool)
         th.join();
@@ -469,8 +485,7 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
     const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
     const unsigned nthreads = std::min<unsigned>(opt.threads ? opt.threads : hw, std::max<std::size_t>(jobs.size(), 1));
     std::vector<std::thread> pool;
-    for (unsigned i = 1; i < nthreads; ++i)
-        pool.emplace_back(worker);
+    startThreads(pool, nthreads, worker);
     worker();
     for (auto &th : pool)
         th.join();

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace ql {
 
@@ -40,19 +41,7 @@ namespace {
 /// so invalid sequences become U+FFFD instead of making a later dump() throw.
 std::string validUtf8(const std::string &s)
 {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
-        uint32_t cp = 0;
-        if (const std::size_t n = utf8SequenceAt(s, i, cp)) {
-            out.append(s, i, n);
-            i += n;
-        } else {
-            out += "\xef\xbf\xbd";
-            ++i;
-        }
-    }
-    return out;
+    return validUtf8Prefix(s);
 }
 
 /// A shared value may appear many times (memo references), so besides depth the total output is bounded:
@@ -177,7 +166,7 @@ void interpretRoot(const PyObject *root, Checkpoint &ck,
                              ", expected a dict (torch.save of a dict or of a state_dict)",
                          file);
     for (const auto &[k, v] : root->entries)
-        ck.topLevelKeys.push_back(k && k->isString() ? k->text : describe(k, 0));
+        ck.topLevelKeys.push_back(k && k->isString() ? validUtf8(k->text) : describe(k, 0));
 
     const PyObject *sd = nullptr;
     for (const char *key : {"model_state_dict", "state_dict"})
@@ -204,7 +193,7 @@ void interpretRoot(const PyObject *root, Checkpoint &ck,
         if (!k || !k->isString())
             throw inputError("state dict key is not a string: " + describe(k), file);
         if (!v || v->type != PyObject::Type::Tensor) {
-            ck.warnings.push_back("'" + k->text + "' is not a tensor (" + describe(v, 0) + "); skipped");
+            ck.warnings.push_back("'" + validUtf8(k->text) + "' is not a tensor (" + describe(v, 0) + "); skipped");
             continue;
         }
         if (validUtf8(k->text) != k->text)
@@ -349,6 +338,60 @@ void loadLegacy(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, std::siz
     });
 }
 
+/// The DOM parser, refusing a repeated key at any depth: nlohmann keeps the last of two equal keys without a word,
+/// so a header whose entry says "dtype" twice would be read one way here and possibly another elsewhere. (Not a
+/// parse callback: nlohmann's callback parser scans the parent object at each object's end, O(n^2) in entries.)
+class HeaderSax : public nlohmann::detail::json_sax_dom_parser<Json>
+{
+public:
+    HeaderSax(Json &root, std::string file)
+        : json_sax_dom_parser(root, true)
+        , m_file(std::move(file))
+    {
+    }
+    bool start_object(std::size_t n)
+    {
+        m_open.emplace_back();
+        return json_sax_dom_parser::start_object(n);
+    }
+    bool end_object()
+    {
+        m_open.pop_back();
+        return json_sax_dom_parser::end_object();
+    }
+    bool key(std::string &k)
+    {
+        Keys &keys = m_open.back();
+        bool seen;
+        if (keys.big.empty() && keys.small.size() < 16) {
+            seen = std::find(keys.small.begin(), keys.small.end(), k) != keys.small.end();
+            if (!seen)
+                keys.small.push_back(k);
+        } else {
+            if (keys.big.empty())
+                keys.big.insert(keys.small.begin(), keys.small.end());
+            seen = !keys.big.insert(k).second;
+        }
+        if (seen)
+            throw m_open.size() == 1
+                ? inputError("the header names this tensor twice", m_file, k)
+                : inputError("key \"" + k + "\" appears twice in the header entry", m_file, m_entry);
+        if (m_open.size() == 1)
+            m_entry = k;
+        return json_sax_dom_parser::key(k);
+    }
+
+private:
+    struct Keys
+    {
+        std::vector<std::string> small;
+        std::unordered_set<std::string> big;
+    };
+    std::string m_file;
+    std::string m_entry;
+    std::vector<Keys> m_open;
+};
+
 void loadSafetensors(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, const ReadLimits &limits)
 {
     const std::string file = ck.path.string();
@@ -358,15 +401,23 @@ void loadSafetensors(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, con
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i)
         n = (n << 8) | uint64_t(data[i]);
-    if (n > data.size() - 8 || n > 100u * 1024 * 1024)
+    constexpr uint64_t kMaxHeader = 100u * 1024 * 1024; // the safetensors format's own limit
+    if (n > kMaxHeader)
+        throw inputError("safetensors header length " + std::to_string(n) + " is over the format's limit of " +
+                             std::to_string(kMaxHeader) + " bytes (100 MiB)",
+                         file);
+    if (n > data.size() - 8)
         throw inputError("safetensors header length " + std::to_string(n) + " exceeds the file size " +
                              std::to_string(data.size()),
                          file);
     checkJsonDepth(std::string_view(reinterpret_cast<const char *>(data.data() + 8), n), file);
     Json header;
+    HeaderSax sax(header, file);
     try {
-        header = Json::parse(reinterpret_cast<const char *>(data.data() + 8),
-                             reinterpret_cast<const char *>(data.data() + 8 + n));
+        Json::sax_parse(reinterpret_cast<const char *>(data.data() + 8),
+                        reinterpret_cast<const char *>(data.data() + 8 + n), &sax);
+    } catch (const Error &) {
+        throw;
     } catch (const std::exception &e) {
         throw inputError(std::string("safetensors header is not valid JSON: ") + e.what(), file);
     }
@@ -400,17 +451,26 @@ void loadSafetensors(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, con
         }
         if (ck.tensors.size() >= limits.maxTensors)
             throw inputError("too many tensors", file);
-        if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets") ||
-            !v["dtype"].is_string() || !v["shape"].is_array() || !v["data_offsets"].is_array() ||
-            v["data_offsets"].size() != 2)
-            throw inputError("malformed header entry (needs dtype, shape, data_offsets)", file, name);
+        if (!v.is_object())
+            throw inputError("header entry is " + std::string(v.type_name()) +
+                                 ", not an object with dtype, shape, data_offsets",
+                             file, name);
+        for (const char *field : {"dtype", "shape", "data_offsets"})
+            if (!v.contains(field))
+                throw inputError(std::string("header entry has no \"") + field + "\"", file, name);
+        if (!v["dtype"].is_string())
+            throw inputError("\"dtype\" is " + std::string(v["dtype"].type_name()) + ", not a string", file, name);
+        if (!v["shape"].is_array())
+            throw inputError("\"shape\" is " + std::string(v["shape"].type_name()) + ", not a list", file, name);
+        if (!v["data_offsets"].is_array() || v["data_offsets"].size() != 2)
+            throw inputError("\"data_offsets\" must be a list of two integers [begin, end]", file, name);
         TensorData t;
         t.name = name;
         if (!dtypeFromSafetensors(v["dtype"].get<std::string>(), t.dtype))
             throw inputError("unsupported dtype " + v["dtype"].get<std::string>(), file, name);
         for (auto &d : v["shape"]) {
             if (!d.is_number_unsigned())
-                throw inputError("shape holds a non-integer", file, name);
+                throw inputError("shape holds " + d.dump() + ", not a size (an integer >= 0)", file, name);
             t.shape.push_back(d.get<int64_t>());
         }
         if (t.shape.size() > 32)

@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace ql {
@@ -129,6 +130,7 @@ private:
     std::vector<const PyObject *> m_stack;
     std::vector<std::size_t> m_marks;
     std::vector<const PyObject *> m_memo;
+    std::unordered_map<const PyObject *, std::unordered_map<std::string, std::size_t>> m_dictKeys; ///< setItems()
 };
 
 /// Human-readable rendering of a value (for error messages), bounded in depth and length.

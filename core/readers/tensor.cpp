@@ -59,10 +59,14 @@ void TensorData::validate(const std::string &file) const
     if (storageOffset > elems)
         throw inputError("storage offset beyond the storage", file, name);
     // Overlapping strides (0 or smaller than the extent below) let a few stored bytes claim any element count:
-    // a 4-byte storage with stride 0 "holds" 10^15 elements. Quantizing allocates per element, so refuse them.
-    if (n > elems)
+    // a 4-byte storage with stride 0 "holds" 10^15 elements. torch.save of an expand()ed tensor writes exactly such
+    // a view, so one is accepted up to kMaxBroadcastElements (what quantizing it materialises: one INT8 byte per
+    // element, the float rows by block); the checkpoint-wide bound of elements per file byte still applies.
+    constexpr int64_t kMaxBroadcastElements = int64_t(1) << 26;
+    if (n > elems && n > kMaxBroadcastElements)
         throw inputError("view has " + std::to_string(n) + " elements but its storage '" + storageKey + "' holds only " +
-                             std::to_string(elems) + " (overlapping or broadcast strides are not supported)",
+                             std::to_string(elems) + " (overlapping or broadcast views are accepted up to " + std::to_string(kMaxBroadcastElements) +
+                             " elements)",
                          file, name);
 }
 

@@ -137,7 +137,7 @@ private Q_SLOTS:
         row("rce-ext1.pt", "extension registry opcodes");
         // allocation bombs: sizes claimed, never allocated
         row("bomb-shape-1e15.pt", "view reaches element 999999999999999");
-        row("bomb-stride0-1e15.pt", "overlapping or broadcast strides");
+        row("bomb-stride0-1e15.pt", "overlapping or broadcast views are accepted up to");
         row("bomb-shape-2d-overflow.pt", "element count overflows");
         row("bomb-storage-numel-1e15.pt", "its header claims");
         row("bomb-storage-numel-wraps.pt", "its header claims");
@@ -151,7 +151,7 @@ private Q_SLOTS:
         row("bomb-memo-put-4g.pt", "memo index 4294967295 exceeds the limit");
         row("bomb-memo-get-4g.pt", "memo key 4294967295 was never stored");
         row("bomb-memo-stride.pt", "exceeds the limit");
-        row("bomb-safetensors-header-2e63.safetensors", "header length 9223372036854775808 exceeds the file size");
+        row("bomb-safetensors-header-2e63.safetensors", "header length 9223372036854775808 is over the format's limit");
         row("bomb-safetensors-shape-1e15.safetensors", "view reaches element 999999999999999");
         row("bomb-safetensors-shape-overflow.safetensors", "shape overflows");
         row("bomb-safetensors-overlap.safetensors", "more than 4 elements per byte");

@@ -300,17 +300,18 @@ private Q_SLOTS:
         QTest::newRow("shorter than 8 bytes") << QByteArray("\x02\0\0\0{}", 6) << "not a PyTorch checkpoint";
         QTest::newRow("header length beyond the file")
             << QByteArray::fromStdString(header8(1000) + "{}") << "exceeds the file size";
-        QTest::newRow("header length 2^63") << QByteArray::fromStdString(header8(1ull << 63) + "{}") << "exceeds";
+        QTest::newRow("header length 2^63") << QByteArray::fromStdString(header8(1ull << 63) + "{}")
+                                            << "is over the format's limit of 104857600 bytes (100 MiB)";
         QTest::newRow("header not JSON") << file("{nope") << "not valid JSON";
         QTest::newRow("header not an object") << file("[1, 2]") << "not a PyTorch checkpoint";
         QTest::newRow("no tensors") << file("{} ") << "key prefixes found: (none)";
         QTest::newRow("__metadata__ not an object") << file(R"({"__metadata__": 3})") << "__metadata__";
         QTest::newRow("entry without dtype") << file(R"({"w": {"shape": [1], "data_offsets": [0, 4]}})")
-                                             << "malformed header entry";
+                                             << "tensor 'w': header entry has no \"dtype\"";
         QTest::newRow("unknown dtype") << file(R"({"w": {"dtype": "C64", "shape": [1], "data_offsets": [0, 8]}})")
                                        << "unsupported dtype C64";
         QTest::newRow("negative dimension") << file(R"({"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})")
-                                            << "non-integer";
+                                            << "shape holds -1, not a size";
         QTest::newRow("offsets beyond the data")
             << file(R"({"w": {"dtype": "F32", "shape": [32], "data_offsets": [0, 128]}})") << "outside the data section";
         QTest::newRow("offsets reversed") << file(R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [8, 4]}})")

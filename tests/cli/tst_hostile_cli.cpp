@@ -1,0 +1,232 @@
+// quantlens-cli on the hostile inputs of issue 15, end to end: the large ones are written at test time by
+// tests/data/hostile/make_scale.py. Every run must end with its documented exit code and a message naming the file,
+// never a signal; JSON output must parse; a failed run must leave the user's files as they were.
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QProcess>
+#include <QStringDecoder>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+const QString kCli = QStringLiteral(QL_CLI);
+const QString kScale = QStringLiteral(QL_TEST_DATA "/hostile/make_scale.py");
+const QString kCheckpoint = QStringLiteral(QL_TEST_DATA "/mlp-small.pt");
+
+struct Run
+{
+    int code = -1; ///< exit code; -2 for a signal, -1 for a timeout
+    QByteArray out;
+    QString err;
+};
+
+Run run(const QStringList &args, int timeoutMs = 240000)
+{
+    QProcess p;
+    p.start(kCli, args);
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        return {};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, p.readAllStandardOutput(),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+/// Writes make_scale.py's CASE into dir/file and returns its path.
+QString make(const QTemporaryDir &dir, const QString &kase, const QString &file, qint64 n = 0)
+{
+    const QString out = dir.filePath(file);
+    QProcess p;
+    p.start("python3", {kScale, kase, out, QString::number(n)});
+    if (!p.waitForFinished(240000) || p.exitCode() != 0)
+        qWarning("make_scale.py %s failed: %s", qPrintable(kase), p.readAllStandardError().constData());
+    return out;
+}
+
+QMap<QString, QByteArray> snapshot(const QString &dir)
+{
+    QMap<QString, QByteArray> out;
+    for (const QFileInfo &fi : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot)) {
+        QFile f(fi.filePath());
+        if (f.open(QIODevice::ReadOnly))
+            out.insert(fi.fileName(), f.readAll());
+    }
+    return out;
+}
+} // namespace
+
+class TestHostileCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void filterOnLongNames_data()
+    {
+        QTest::addColumn<QString>("kase");
+        QTest::addColumn<int>("length");
+        QTest::newRow("pt-50kB") << "long-name" << 50000;
+        QTest::newRow("safetensors-200kB") << "long-name-st" << 200000;
+    }
+    void filterOnLongNames()
+    {
+        // std::regex recursed once per character: SIGSEGV on these names (issue 15, item 2).
+        QFETCH(QString, kase);
+        QFETCH(int, length);
+        QTemporaryDir tmp;
+        const QString ck = make(tmp, kase, "long", length);
+        for (const QStringList &f : {QStringList{"--filter", "trunk.*weight"}, QStringList{"--glob", "trunk.*weight"},
+                                     QStringList{"--glob", "*a*a*a*a*a*a*a*a*a*b"}}) {
+            const Run r = run(QStringList{"inspect", ck, "-q", "--json"} + f);
+            QVERIFY2(r.code == 0, qPrintable(r.err));
+            const QJsonDocument doc = QJsonDocument::fromJson(r.out);
+            QVERIFY(doc.isObject());
+            const int want = f.last().endsWith("b") ? 0 : 1;
+            QCOMPARE(doc["tensors"].toArray().size(), want);
+        }
+        // The output folder's reader takes the same filter.
+        const QString out = tmp.filePath("out");
+        QCOMPARE(run({"quantize", "--checkpoint", ck, "--output-dir", out, "-q"}).code, 0);
+        const Run r = run({"inspect", out, "-q", "--json", "--filter", "trunk.*weight"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(QJsonDocument::fromJson(r.out)["tensors"].toArray().size(), 1);
+    }
+
+    void userSymlinkSurvivesAFailedRun()
+    {
+        // exists() is false for a dangling or looping link: a failed run counted it as its own folder and deleted it.
+        QTemporaryDir tmp;
+        QVERIFY(QFile::link("/nonexistent/quantlens-dir", tmp.filePath("dangling")));
+        QVERIFY(QFile::link(tmp.filePath("loop"), tmp.filePath("loop")));
+        for (const QString &out : {tmp.filePath("dangling"), tmp.filePath("loop"), tmp.filePath("loop/inner")}) {
+            const Run r = run({"quantize", "--checkpoint", kCheckpoint, "--output-dir", out, "-q"});
+            QVERIFY2(r.code == 4, qPrintable(r.err));
+        }
+        QVERIFY(QFileInfo(tmp.filePath("dangling")).isSymLink());
+        QVERIFY(QFileInfo(tmp.filePath("loop")).isSymLink());
+    }
+
+    void unreplaceableFileChangesNothing_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("locked");
+        QTest::newRow("quantize") << QStringList{"quantize", "--checkpoint", QL_TEST_DATA "/policy-small.pt",
+                                                 "--output-dir"}
+                                  << "manifest.json";
+        QTest::newRow("generate-luts") << QStringList{"generate-luts", "--silu-input-scale", "0.5", "-o"}
+                                       << "luts.json";
+    }
+    void unreplaceableFileChangesNothing()
+    {
+        // With manifest.json immutable, a second quantize failed only after weights_int8.bin had been replaced.
+        QFETCH(QStringList, args);
+        QFETCH(QString, locked);
+        QTemporaryDir tmp;
+        const QString out = tmp.filePath("out");
+        const bool luts = args.first() == "generate-luts";
+        QCOMPARE(run(luts ? QStringList{"generate-luts", "-o", out, "-q"}
+                          : QStringList{"quantize", "--checkpoint", kCheckpoint, "--output-dir", out, "-q"})
+                     .code,
+                 0);
+        const auto before = snapshot(out);
+        if (QProcess::execute("chattr", {"+i", out + "/" + locked}) != 0)
+            QSKIP("chattr +i is not supported here");
+        const Run r = run(args + QStringList{out, "-q"});
+        QProcess::execute("chattr", {"-i", out + "/" + locked});
+        QCOMPARE(r.code, 4);
+        QVERIFY2(r.err.contains(locked) && r.err.contains("immutable"), qPrintable(r.err));
+        QCOMPARE(snapshot(out), before); // every file as it was, no temporary left
+    }
+
+    void meaninglessLutScalesAndEmptyFolder()
+    {
+        QTemporaryDir tmp;
+        Run r = run({"generate-luts", "-o", tmp.filePath("l"), "--silu-input-scale", "1e307"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("silu") && r.err.contains("1e+307"), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(tmp.filePath("l")));
+        for (const QStringList &a : {QStringList{"generate-luts", "-o", ""},
+                                     QStringList{"quantize", "--checkpoint", kCheckpoint, "--output-dir", ""}}) {
+            r = run(a);
+            QCOMPARE(r.code, 2);
+            QVERIFY2(r.err.contains("--output-dir must not be empty"), qPrintable(r.err));
+        }
+    }
+
+    void jsonOutputIsValidUtf8_data()
+    {
+        QTest::addColumn<QString>("kase");
+        QTest::addColumn<QString>("warning");
+        QTest::newRow("cut-inside-a-character") << "cut-utf8" << QString("'a") + QString(19, QChar(0x20ac)) + "'";
+        QTest::newRow("key-not-utf8") << "key-not-utf8" << QString("'note") + QChar(0xfffd) + "x'";
+    }
+    void jsonOutputIsValidUtf8()
+    {
+        // dump() threw type_error.316 on these warnings: inspect --json exited 1, quantize --json printed nothing.
+        QFETCH(QString, kase);
+        QFETCH(QString, warning);
+        QTemporaryDir tmp;
+        const QString ck = make(tmp, kase, "ck.pt");
+        for (const QStringList &a : {QStringList{"inspect", ck, "--json"},
+                                     QStringList{"quantize", "--checkpoint", ck, "--output-dir", tmp.filePath("o"),
+                                                 "--json"}}) {
+            const Run r = run(a);
+            QVERIFY2(r.code == 0, qPrintable(r.err));
+            QStringDecoder utf8(QStringDecoder::Utf8);
+            const QString text = utf8(r.out);
+            QVERIFY(!utf8.hasError());
+            QJsonParseError e;
+            const QJsonDocument doc = QJsonDocument::fromJson(r.out, &e);
+            QVERIFY2(e.error == QJsonParseError::NoError, qPrintable(e.errorString()));
+            QVERIFY2(doc["warnings"].toArray().first().toString().contains(warning), qPrintable(text.left(2000)));
+        }
+    }
+
+    void threadCreationFailureIsNotAnAbort()
+    {
+        // 512 threads of 8 MiB stacks do not fit in 4 GiB of address space: std::terminate (SIGABRT) left
+        // .weights_int8.bin.tmp-* behind. Now the run goes on with the threads it got.
+        QTemporaryDir tmp;
+        const QString ck = make(tmp, "safetensors", "many.safetensors", 2000);
+        const QString out = tmp.filePath("out");
+        QProcess p;
+        p.start("sh", {"-c", "ulimit -v 4194304; exec \"$0\" quantize --checkpoint \"$1\" --output-dir \"$2\" -j 512 -q",
+                       kCli, ck, out});
+        QVERIFY(p.waitForFinished(240000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        QCOMPARE(QDir(out).entryList(QDir::Files | QDir::Hidden), (QStringList{"manifest.json", "weights_int8.bin"}));
+    }
+
+    void expandedTensors()
+    {
+        // torch.save of w.expand(N, 4) writes a [1, 4] storage with strides (0, 1): a real idiom, refused before.
+        QTemporaryDir tmp;
+        const QString ok = make(tmp, "expand", "ok.pt", 1000);
+        Run r = run({"inspect", ok, "-q", "--json", "--glob", "trunk.0.weight"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonArray rows = QJsonDocument::fromJson(r.out)["tensors"].toArray();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().toObject()["shape"].toArray(), (QJsonArray{1000, 4}));
+        // A broadcast past the limit is still a bomb.
+        const QString bomb = make(tmp, "expand", "bomb.pt", qint64(1) << 40);
+        r = run({"inspect", bomb, "-q"});
+        QCOMPARE(r.code, 3);
+        QVERIFY2(r.err.contains("bomb.pt") && r.err.contains("trunk.0.weight") && r.err.contains("accepted up to"),
+                 qPrintable(r.err));
+    }
+
+    void badFilterIsAUsageError()
+    {
+        const Run r = run({"inspect", kCheckpoint, "--filter", "trunk(", "-q"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("--filter") && r.err.contains("missing )"), qPrintable(r.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHostileCli)
+#include "tst_hostile_cli.moc"
