@@ -27,9 +27,12 @@ bool parseGuiOptions(const QStringList &arguments, GuiOptions *options, QString 
     const QCommandLineOption select(QStringLiteral("select"), QObject::tr("Tensor to select."), QStringLiteral("NAME"));
     const QCommandLineOption shot(QStringLiteral("screenshot"),
                                   QObject::tr("Render the window into a PNG and exit."), QStringLiteral("FILE.png"));
+    const QCommandLineOption compare(QStringLiteral("compare"),
+                                     QObject::tr("Second checkpoint or output folder to compare the first with."),
+                                     QStringLiteral("PATH"));
     const QCommandLineOption size(QStringLiteral("size"), QObject::tr("Window size for --screenshot (default 1600x1000)."),
                                   QStringLiteral("WxH"), QStringLiteral("1600x1000"));
-    parser.addOptions({open, view, select, shot, size});
+    parser.addOptions({open, view, select, shot, size, compare});
     // process() handles --help/--version (and exits); errors are reported by the caller.
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
@@ -48,6 +51,7 @@ bool parseGuiOptions(const QStringList &arguments, GuiOptions *options, QString 
     options->view = parser.value(view);
     options->select = parser.value(select);
     options->screenshot = parser.value(shot);
+    options->compare = parser.value(compare);
     const QStringList wh = parser.value(size).split(QLatin1Char('x'));
     bool okW = false, okH = false;
     const int w = wh.size() == 2 ? wh[0].toInt(&okW) : 0, h = wh.size() == 2 ? wh[1].toInt(&okH) : 0;
@@ -79,7 +83,7 @@ int runQuantLens(QApplication &app, const GuiOptions &options)
     MainWindow window;
     const bool screenshot = !options.screenshot.isEmpty();
     int exitCode = 0;
-    QObject::connect(&window, &MainWindow::loadFinished, &window, [&](bool ok, const QString &error) {
+    const auto finish = [&](bool ok, const QString &error) {
         if (ok && !options.select.isEmpty() && !window.selectTensorByName(options.select)) {
             std::fprintf(stderr, "quantlens: no tensor named '%s' in %s\n", qPrintable(options.select),
                          qPrintable(path));
@@ -113,6 +117,22 @@ int runQuantLens(QApplication &app, const GuiOptions &options)
             }
             app.exit(0);
         });
+    };
+    bool compared = false;
+    QObject::connect(&window, &MainWindow::loadFinished, &window, [&](bool ok, const QString &error) {
+        // --compare B: the second session opens once the first is there; the rest waits for the comparison.
+        if (ok && !options.compare.isEmpty() && !compared) {
+            compared = true;
+            window.compareWith(options.compare);
+            return;
+        }
+        finish(ok, error);
+    });
+    QObject::connect(&window, &MainWindow::compareFinished, &window, [&](bool ok, const QString &error) {
+        if (compared) {
+            compared = false; // only the first comparison decides the screenshot
+            finish(ok, error);
+        }
     });
     if (screenshot) {
         window.setInteractive(false);

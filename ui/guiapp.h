@@ -13,6 +13,7 @@ struct GuiOptions
     QString select;     ///< tensor name to select
     QString screenshot; ///< render and exit
     QSize size{1600, 1000}; ///< window size for --screenshot
+    QString compare;    ///< second input to compare with (--compare)
 };
 
 /// Parses argv (`quantlens [PATH] [--open PATH] [--view V] [--select NAME] [--screenshot FILE.png [--size WxH]]`). On a usage error

@@ -1,6 +1,8 @@
 #include "mainwindow.h"
 
 #include "base/errors.h"
+#include "compareview.h"
+#include "evaluateview.h"
 #include "inspection/summary.h"
 #include "layertablepanel.h"
 #include "lutview.h"
@@ -52,6 +54,8 @@ MainWindow::MainWindow(QWidget *parent)
     , m_scales(new ScalesView(this))
     , m_luts(new LutView(this))
     , m_shards(new ShardMapPanel(this))
+    , m_compare(new CompareView(this))
+    , m_evaluate(new EvaluateView(this))
     , m_summary(new QLabel(this))
     , m_progress(new QProgressBar(this))
     , m_cancel(new QToolButton(this))
@@ -165,12 +169,16 @@ void MainWindow::createViews()
     addView(QStringLiteral("scales"), tr("Scales"), tr("&Scales"), m_scales);
     addView(QStringLiteral("luts"), tr("LUTs"), tr("&LUTs"), m_luts);
     addView(QStringLiteral("shards"), tr("Shards"), tr("S&hard Map"), m_shards);
+    addView(QStringLiteral("compare"), tr("Compare"), tr("&Compare"), m_compare);
+    addView(QStringLiteral("evaluate"), tr("Evaluate"), tr("&Evaluate"), m_evaluate);
     m_tabs->setDocumentMode(true);
     setCentralWidget(m_tabs);
 
     connect(m_table, &LayerTablePanel::tensorActivated, this, qOverload<int>(&MainWindow::selectTensor));
     connect(m_scales, &ScalesView::tensorActivated, this, qOverload<int>(&MainWindow::selectTensor));
     connect(m_shards, &ShardMapPanel::tensorActivated, this, qOverload<int>(&MainWindow::selectTensor));
+    connect(m_compare, &CompareView::tensorSelected, this, &MainWindow::selectTensorByName);
+    connect(m_evaluate, &EvaluateView::tensorSelected, this, &MainWindow::selectTensorByName);
     connect(m_tensor, &TensorView::strategyRequested, this, [this](const QString &tensor, const QString &strategy) {
         m_doc->setStrategy(QStringList{tensor}, ql::Strategy::fromName(strategy.toStdString()));
     });
@@ -320,6 +328,7 @@ bool MainWindow::selectTensorByName(const QString &name)
     m_tensor->setTensor(index);
     m_scales->setTensor(index);
     m_shards->setSelectedTensor(index);
+    m_compare->selectTensor(m_selected);
     m_linking = false;
     return true;
 }
@@ -333,6 +342,10 @@ void MainWindow::onSourceChanged()
     m_shards->setResult(result);
     // An output folder's luts.json scales when it has one; otherwise the seed's defaults to start from.
     m_luts->setScales(m_doc->source().luts.value_or(ql::LutScales{}));
+    // A new open input: the comparison (if any) is redone against it; the evaluation follows its checkpoint.
+    m_evaluate->setSource(m_doc->canRequantize() ? m_doc->path() : QString(), m_doc->overrides());
+    if (!m_comparePath.isEmpty() && result)
+        runCompare(m_compareB);
     // The selection survives a reload when the new input has a tensor of that name.
     const QString keep = m_selected;
     m_selected.clear();
@@ -354,6 +367,10 @@ void MainWindow::onResultChanged(const QStringList &)
     m_tensor->setTensor(index);
     m_scales->setTensor(index);
     m_shards->setSelectedTensor(index);
+    // An edit changes what A is: the comparison and the evaluation follow it in the background.
+    m_evaluate->setSource(m_doc->canRequantize() ? m_doc->path() : QString(), m_doc->overrides());
+    if (!m_comparePath.isEmpty())
+        runCompare(m_compareB);
     updateStatus();
 }
 
@@ -385,6 +402,8 @@ void MainWindow::updateActions()
     m_loadOverrides->setEnabled(edit);
     m_strategyMenu->setEnabled(edit);
     m_optimize->setEnabled(edit);
+    if (m_compareAction)
+        m_compareAction->setEnabled(open);
 }
 
 QStringList MainWindow::selectedNames() const

@@ -17,6 +17,8 @@ class LutView;
 class ShardMapPanel;
 class ScalesView;
 class TensorView;
+class CompareView;
+class EvaluateView;
 namespace ql {
 struct OptimizePlan;
 }
@@ -70,6 +72,10 @@ public:
     /// Writes a reviewer report of the current result (format from the extension): data in the background, figures
     /// drawn by these views' plot code on the GUI thread. Emits reportExported.
     void exportReport(const QString &file);
+    /// Opens `path` (checkpoint or output folder) as the second session and compares the open input with it, in the
+    /// background; the compare view shows it and follows edits of the open input.
+    void compareWith(const QString &path);
+    QString comparePath() const { return m_comparePath; }
     /// Renders the window as it is now into a PNG (views refreshed first).
     bool saveScreenshot(const QString &file);
 
@@ -79,6 +85,8 @@ public:
     ScalesView *scalesView() const { return m_scales; }
     LutView *lutView() const { return m_luts; }
     ShardMapPanel *shardPanel() const { return m_shards; }
+    CompareView *compareView() const { return m_compare; }
+    EvaluateView *evaluateView() const { return m_evaluate; }
     QString summaryText() const;
     QString lastOptimizeReport() const { return m_optimizeReport; }
     QStringList recentFiles() const;
@@ -91,6 +99,7 @@ Q_SIGNALS:
     void optimizePlanReady(int proposed);
     void optimizeFinished(bool applied);
     void artifactsSaved(bool ok, const QString &error);
+    void compareFinished(bool ok, const QString &error);
     void reportExported(bool ok, const QString &error);
 
 protected:
@@ -122,6 +131,8 @@ private:
     void beginBusy(const QString &what);
     void endBusy();
     void applyStrategyToSelection(const std::optional<ql::Strategy> &s);
+    void runCompare(std::shared_ptr<const ql::Session> b);
+    void chooseCompare();
     QStringList selectedNames() const;
 
     Document *m_doc;
@@ -133,6 +144,11 @@ private:
     ScalesView *m_scales;
     LutView *m_luts;
     ShardMapPanel *m_shards;
+    CompareView *m_compare;
+    EvaluateView *m_evaluate;
+    QString m_comparePath;
+    std::shared_ptr<const ql::Session> m_compareB;
+    JobTracker m_compareJobs;
     QLabel *m_summary;
     QProgressBar *m_progress;
     QToolButton *m_cancel;
@@ -143,6 +159,7 @@ private:
     QAction *m_saveOverrides = nullptr;
     QAction *m_exportReport = nullptr;
     QAction *m_optimize = nullptr;
+    QAction *m_compareAction = nullptr;
     QAction *m_findAction = nullptr;
     JobTracker m_loadJobs;
     JobTracker m_optimizeJobs;

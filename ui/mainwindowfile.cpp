@@ -77,6 +77,9 @@ void MainWindow::createFileMenu()
             openPath(dir);
     });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_compareAction = file->addAction(tr("&Compare With…"), this, &MainWindow::chooseCompare);
+    m_compareAction->setToolTip(tr("Open a second checkpoint or output folder and compare the open input with it "
+                                   "(or drop it on the window with Ctrl held)"));
     file->addSeparator();
     m_saveArtifacts = file->addAction(tr("&Save Artifacts…"), this, [this] {
         // A file dialog in folder mode that accepts a typed name of a folder that does not exist yet.
@@ -338,5 +341,11 @@ void MainWindow::dropEvent(QDropEvent *event)
     if (urls.isEmpty() || !urls.front().isLocalFile())
         return;
     event->acceptProposedAction();
+    // Ctrl or Shift held: the dropped input is the second session, compared with the open one.
+    if (!m_doc->isEmpty() && (event->modifiers() & (Qt::ControlModifier | Qt::ShiftModifier))) {
+        compareWith(urls.front().toLocalFile());
+        showView(QStringLiteral("compare"));
+        return;
+    }
     openPath(urls.front().toLocalFile());
 }

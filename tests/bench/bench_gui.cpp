@@ -15,6 +15,7 @@
 #include "layertablemodel.h"
 #include "layertablepanel.h"
 #include "mainwindow.h"
+#include "tensorview.h"
 #include "shardmapview.h"
 
 #include <QApplication>
@@ -29,6 +30,12 @@
 #include <vector>
 
 namespace {
+/// Edits re-quantize in the background: wait for the result (what the user waits for before the view changes).
+void settle(MainWindow &w)
+{
+    while (w.document()->isBusy() || w.tensorView()->isAnalysing())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+}
 
 struct Summary
 {
@@ -126,8 +133,8 @@ int main(int argc, char **argv)
     std::vector<double> worst(std::size_t(repeats), 0.0);
 
     // What a user waits for: the override applied with one view on screen, until the window has repainted.
-    for (int v = 0; v < MainWindow::ViewCount; ++v) {
-        const auto view = MainWindow::View(v);
+    for (int v = 0; v < int(w.viewNames().size()); ++v) {
+        const QString view = w.viewNames().value(v);
         if (!w.viewWidget(view) || !w.showView(view))
             continue;
         QCoreApplication::processEvents();
@@ -139,6 +146,7 @@ int main(int argc, char **argv)
             QElapsedTimer timer;
             timer.start();
             w.document()->setStrategyAt({index}, cycle[step++ % 4]);
+            settle(w);
             setOnly.push_back(ms(timer));
             // Queued replots, lazy recomputes and the repaint they request; a second pass for repaints requested
             // by the first (a replot that finishes after the backing store was flushed).
@@ -150,21 +158,22 @@ int main(int argc, char **argv)
         }
         std::snprintf(note, sizeof note, "(of which setStrategy: median %.2f ms; %.1f paint events per override)",
                       summarize(setOnly).median, double(paints) / repeats);
-        print(qPrintable(QStringLiteral("override_on_%1").arg(MainWindow::viewName(view))), times, note);
+        print(qPrintable(QStringLiteral("override_on_%1").arg(view)), times, note);
     }
     std::snprintf(note, sizeof note, "%s %lldx%lld, strategies cycled percentile/mse/default/per-tensor",
                   qPrintable(tensor), static_cast<long long>(t.rows), static_cast<long long>(t.cols));
     print("override_worst_view", worst, note);
 
     // A stale view shown after an override: lazy recompute + first paint.
-    for (int v = 0; v < MainWindow::ViewCount; ++v) {
-        const auto view = MainWindow::View(v);
-        const auto other = MainWindow::View((v + 1) % MainWindow::ViewCount);
+    for (int v = 0; v < int(w.viewNames().size()); ++v) {
+        const QString view = w.viewNames().value(v);
+        const QString other = w.viewNames().value((v + 1) % int(w.viewNames().size()));
         std::vector<double> times;
         for (int i = 0; i < repeats; ++i) {
             w.showView(other);
             QCoreApplication::processEvents();
             w.document()->setStrategyAt({index}, cycle[step++ % 4]);
+            settle(w);
             QCoreApplication::processEvents();
             QElapsedTimer timer;
             timer.start();
@@ -173,20 +182,21 @@ int main(int argc, char **argv)
             QCoreApplication::processEvents();
             times.push_back(ms(timer));
         }
-        print(qPrintable(QStringLiteral("switch_to_%1").arg(MainWindow::viewName(view))), times,
+        print(qPrintable(QStringLiteral("switch_to_%1").arg(view)), times,
               "(after an override made on another view)");
     }
 
     // Upper bound: every view shown in turn and rendered.
     std::vector<double> refresh;
-    std::vector<std::vector<double>> perView(MainWindow::ViewCount);
+    std::vector<std::vector<double>> perView(int(w.viewNames().size()));
     for (int i = 0; i < repeats; ++i) {
         QElapsedTimer timer;
         timer.start();
         w.document()->setStrategyAt({index}, cycle[step++ % 4]);
+            settle(w);
         QCoreApplication::processEvents();
-        for (int v = MainWindow::ViewCount; v >= 0; --v) {
-            const auto view = MainWindow::View(v % MainWindow::ViewCount);
+        for (int v = int(w.viewNames().size()); v >= 0; --v) {
+            const QString view = w.viewNames().value(v % int(w.viewNames().size()));
             QWidget *widget = w.viewWidget(view);
             QElapsedTimer vt;
             vt.start();
@@ -194,16 +204,16 @@ int main(int argc, char **argv)
                 continue;
             QCoreApplication::processEvents();
             widget->grab();
-            if (v < MainWindow::ViewCount)
+            if (v < int(w.viewNames().size()))
                 perView[std::size_t(v)].push_back(ms(vt));
         }
         refresh.push_back(ms(timer));
     }
     app.removeEventFilter(&counter);
     print("override_all_views", refresh, "(upper bound: every view shown in turn and rendered with grab())");
-    for (int v = 0; v < MainWindow::ViewCount; ++v)
+    for (int v = 0; v < int(w.viewNames().size()); ++v)
         if (!perView[std::size_t(v)].empty())
-            print(qPrintable(QStringLiteral("  show+grab %1").arg(MainWindow::viewName(MainWindow::View(v)))),
+            print(qPrintable(QStringLiteral("  show+grab %1").arg(w.viewNames().value(v))),
                   perView[std::size_t(v)], "");
 
     w.showView(QStringLiteral("shards"));
