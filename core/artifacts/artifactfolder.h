@@ -44,7 +44,7 @@ namespace artifactlimits {
 constexpr uint64_t kMaxManifestBytes = uint64_t(256) << 20; ///< manifest.json (a 4 GiB model's is ~200 MB)
 constexpr uint64_t kMaxLutsJsonBytes = uint64_t(1) << 20;   ///< luts.json (the real one is ~1 kB)
 constexpr std::size_t kMaxRank = 3;                         ///< the seed writes 1-D to 3-D tensors only
-constexpr std::size_t kMaxNameBytes = 4096;                 ///< tensor names (PyTorch's are tens of bytes)
+constexpr std::size_t kMaxNameBytes = 256 * 1024; ///< tensor names: the readers accept 200 kB names, so their output folders must read back
 constexpr uint64_t kShardHeaderBytes = 82;                  ///< WeightShard bytes before the data (SPEC §7)
 } // namespace artifactlimits
 

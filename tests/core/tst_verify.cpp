@@ -353,7 +353,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("edit");
         QTest::addColumn<QString>("expect");
         QTest::newRow("rank-100000") << "rank" << "shape has rank 100000";
-        QTest::newRow("name-200kB") << "name" << "bytes, over the limit of 4096";
+        QTest::newRow("name-300kB") << "name" << "bytes, over the limit of 262144";
         QTest::newRow("string-shape") << "string-shape" << "shape[0] is \"4\", not a size";
         QTest::newRow("string-scale") << "string-scale" << "field 'scales[2]' is not a number";
         QTest::newRow("missing-shard-map") << "no-shard-map" << "field 'manifest.shard_map' is missing";
@@ -375,7 +375,7 @@ private Q_SLOTS:
         if (edit == "rank")
             pr[first]["shape"] = std::vector<int>(100000, 1);
         else if (edit == "name")
-            pr[std::string(200000, 'n')] = pr[first];
+            pr[std::string(300000, 'n')] = pr[first];
         else if (edit == "string-shape")
             pr[first]["shape"][0] = "4";
         else if (edit == "string-scale")
