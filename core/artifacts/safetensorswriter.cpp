@@ -21,7 +21,8 @@ OwnedTensor OwnedTensor::fromFloats(std::string name, std::vector<int64_t> shape
     t.name = std::move(name);
     t.shape = std::move(shape);
     t.bytes.resize(values.size() * sizeof(float));
-    std::memcpy(t.bytes.data(), values.data(), t.bytes.size()); // the build targets are little endian
+    if (!t.bytes.empty()) // memcpy from an empty vector's null data() is undefined
+        std::memcpy(t.bytes.data(), values.data(), t.bytes.size()); // the build targets are little endian
     return t;
 }
 
