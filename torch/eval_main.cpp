@@ -14,25 +14,6 @@
 
 using namespace ql;
 
-namespace {
-int exitCodeOf(ErrorKind kind)
-{
-    switch (kind) {
-    case ErrorKind::Usage:
-        return 2;
-    case ErrorKind::Input:
-        return 3;
-    case ErrorKind::Output:
-        return 4;
-    case ErrorKind::Cancelled:
-        return 130;
-    case ErrorKind::Internal:
-        break;
-    }
-    return 1;
-}
-} // namespace
-
 int main(int argc, char **argv)
 {
     ignoreFileSizeSignal();

@@ -29,25 +29,6 @@ void printWarnings(const std::vector<std::string> &warnings, bool quiet)
 
 } // namespace ql::cli
 
-namespace {
-int exitCodeOf(ErrorKind kind)
-{
-    switch (kind) {
-    case ErrorKind::Usage:
-        return Usage;
-    case ErrorKind::Input:
-        return Input;
-    case ErrorKind::Output:
-        return Output;
-    case ErrorKind::Cancelled:
-        return Cancelled;
-    case ErrorKind::Internal:
-        break;
-    }
-    return Internal;
-}
-} // namespace
-
 int main(int argc, char **argv)
 {
     ignoreFileSizeSignal();

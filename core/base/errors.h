@@ -41,6 +41,25 @@ private:
     std::string m_detail;
 };
 
+/// The exit code every QuantLens program (quantlens-cli, quantlens-report, quantlens-eval) returns for an error of
+/// this kind: 1 internal, 2 usage, 3 input, 4 output, 130 cancelled.
+inline int exitCodeOf(ErrorKind kind)
+{
+    switch (kind) {
+    case ErrorKind::Usage:
+        return 2;
+    case ErrorKind::Input:
+        return 3;
+    case ErrorKind::Output:
+        return 4;
+    case ErrorKind::Cancelled:
+        return 130;
+    case ErrorKind::Internal:
+        break;
+    }
+    return 1;
+}
+
 inline Error inputError(std::string msg, std::string file = {}, std::string tensor = {})
 {
     return Error(ErrorKind::Input, std::move(msg), std::move(file), std::move(tensor));
