@@ -85,10 +85,11 @@ struct PickleLimits
 /// Resolves a persistent id tuple into a Storage object (or throws).
 using PersistentLoader = std::function<const PyObject *(const PyObject *pid, PickleArena &arena)>;
 
-/// Restricted unpickler: understands protocols 0-5 but calls nothing. Globals are allow-listed
-/// (collections.OrderedDict, torch tensor/parameter rebuild functions, storage classes, _codecs.encode);
-/// classes instantiated with NEWOBJ/BUILD become attribute dicts; anything else that is *called* throws
-/// an Error naming the callable.
+/// Restricted unpickler: understands protocols 0-5 but runs no code. What REDUCE/INST/OBJ may call is one table,
+/// `Unpickler::Constructors::kTable` (pickleconstructors.cpp: collections.OrderedDict, the torch tensor and
+/// parameter rebuild functions, _codecs.encode, sets, torch.Size/device, numpy scalars), each entry a handler that
+/// builds data; classes instantiated with NEWOBJ/BUILD become attribute dicts; calling any other name throws an
+/// Error naming the callable.
 class Unpickler
 {
 public:
@@ -115,7 +116,8 @@ private:
     const PyObject *makeLong(std::span<const std::byte> bytes);
     const PyObject *global(const std::string &module, const std::string &name);
     const PyObject *call(const PyObject *callable, const PyObject *args);
-    const PyObject *rebuildTensor(const PyObject *args);
+    const PyObject *rebuildTensor(const std::vector<const PyObject *> &args);
+    struct Constructors; ///< the allow list: name -> handler (pickleconstructors.cpp)
     void setItems(const PyObject *dict, const std::vector<const PyObject *> &kv);
     void build(const PyObject *obj, const PyObject *state);
     void memoPut(uint64_t idx, const PyObject *o);
