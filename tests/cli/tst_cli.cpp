@@ -1,6 +1,7 @@
 // quantlens-cli end to end (QProcess): seed-style quantize on every golden fixture, --help everywhere, the
 // documented exit codes (usage 2 / input 3 / output 4), refusals that write nothing, and - most important - a
 // failed run that leaves an earlier output folder byte for byte as it was.
+#include "../common/runprocess.h"
 #include "goldencheck.h"
 
 #include <QDir>
@@ -18,33 +19,10 @@ namespace {
 const fs::path kData = QL_TEST_DATA;
 const QString kCli = QL_CLI;
 
-struct Run
-{
-    int code = -1;
-    QString out, err;
-};
-
-/// Runs the CLI (optionally under `sh -c 'ulimit -f BLOCKS; exec ...'`) in cwd; fails the test on a hang.
+/// Runs the CLI (optionally under `ulimit -f BLOCKS`) in cwd; a hang is reported as "did not finish".
 Run cli(const QStringList &args, const QString &cwd = {}, int fileSizeBlocks = 0)
 {
-    QProcess p;
-    if (!cwd.isEmpty())
-        p.setWorkingDirectory(cwd);
-    if (fileSizeBlocks > 0)
-        p.start("/bin/sh", QStringList{"-c", QString("ulimit -f %1; exec \"$0\" \"$@\"").arg(fileSizeBlocks), kCli} + args);
-    else
-        p.start(kCli, args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "did not finish";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1000 - int(p.error());
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return runCli(args, {cwd, fileSizeBlocks});
 }
 
 QString q(const fs::path &p) { return QString::fromStdString(p.string()); }

@@ -1,5 +1,6 @@
 // quantlens-cli compare end to end: the --json shape the README documents (keys, tensors in name order), the human
 // table and verdict, --overrides as used to make a folder, and exit codes for bad input and usage.
+#include "../common/runprocess.h"
 #include "base/json.h"
 
 #include <QProcess>
@@ -14,27 +15,8 @@ const QString kCli = QL_CLI;
 const QString kCk = "/work/shared/fixtures/checkpoints/";
 const QString kGold = "/work/shared/fixtures/golden/";
 
-struct Run
-{
-    int code = -1;
-    QByteArray out, err;
-};
-
-Run cli(const QStringList &args)
-{
-    QProcess p;
-    p.start(kCli, args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
+using qltest::Run;
+Run cli(const QStringList &args) { return qltest::runCli(args); }
 
 std::set<std::string> keysOf(const ql::Json &j)
 {

@@ -1,5 +1,6 @@
 // quantlens-cli verify and lint end to end: exit 0 only when the gate holds, 5 otherwise naming the first problem
 // (shard, tensor, offset); --json lists everything; output folders built here (a five-shard folder over a sparse bin).
+#include "../common/runprocess.h"
 #include "goldencheck.h"
 
 #include <QProcess>
@@ -12,31 +13,10 @@ using namespace qltest;
 namespace {
 const fs::path kData = QL_TEST_DATA;
 
-struct Run
-{
-    int code = -1;
-    QString out, err;
-};
-
-Run cli(const QStringList &args)
-{
-    QProcess p;
-    p.start(QL_CLI, args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "did not finish";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+Run cli(const QStringList &args) { return runCli(args); }
 
 QString q(const fs::path &p) { return QString::fromStdString(p.string()); }
-QString describe(const Run &r) { return QString("exit %1\nstdout: %2\nstderr: %3").arg(r.code).arg(r.out.left(800), r.err.left(800)); }
+QString describe(const Run &r) { return r.describe(); }
 
 fs::path quantize(const fs::path &ckpt, const fs::path &out)
 {

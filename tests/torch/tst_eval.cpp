@@ -1,6 +1,8 @@
 // quantlens-cli eval / quantlens-eval and export-dequantized end to end, checked against an independent computation in
 // Python (tests/torch/eval_reference.py, python3-torch): per-output figures, the sensitivity ranking both ways, the
 // exports loaded by torch.load(weights_only=True) and by a plain safetensors parser (json + numpy); the errors.
+#include "../common/runprocess.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -20,28 +22,8 @@ const QString kModel = kData + "/policy-eval-scripted.pt";
 const QString kCkpt = kData + "/policy-eval.pt";
 const QString kInputs = kData + "/policy-eval-inputs.pt";
 
-struct Run
-{
-    int code = -1;
-    QByteArray out, err;
-};
-
-Run run(const QString &program, const QStringList &args)
-{
-    QProcess p;
-    p.start(program, args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(180000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "did not finish";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
+using qltest::Run;
+Run run(const QString &program, const QStringList &args) { return qltest::runProcess(program, args); }
 
 /// Debian's python3 with python3-torch and python3-numpy, or empty.
 QString python()
@@ -62,7 +44,7 @@ QString python()
 QJsonObject json(const Run &r)
 {
     QJsonParseError e;
-    const auto doc = QJsonDocument::fromJson(r.out, &e);
+    const auto doc = QJsonDocument::fromJson(r.rawOut, &e);
     if (e.error != QJsonParseError::NoError)
         qWarning() << "not JSON:" << r.out.left(400) << r.err.left(800);
     return doc.object();
@@ -125,15 +107,15 @@ private Q_SLOTS:
         }
         const QString deq = dir.filePath("dequantized.pt"), out = dir.filePath("out");
         Run r = run(kCli, QStringList{"export-dequantized", kCkpt, "-o", deq, "-q"} + ov);
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.code == 0, qPrintable(r.err));
         r = run(kCli, QStringList{"quantize", "--checkpoint", kCkpt, "--output-dir", out, "-q"} + ov);
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.code == 0, qPrintable(r.err));
         const Run ours = run(kCli, QStringList{"eval", "--model", kModel, "--checkpoint", kCkpt, "--inputs", kInputs,
                                                "--sensitivity", "--json"} + ov);
-        QVERIFY2(ours.code == 0, ours.err.constData());
+        QVERIFY2(ours.code == 0, qPrintable(ours.err));
         const Run theirs = run(python(), {kSource + "/tests/torch/eval_reference.py", kModel, kCkpt, deq, kInputs,
                                           "*logit*", out});
-        QVERIFY2(theirs.code == 0, theirs.err.constData());
+        QVERIFY2(theirs.code == 0, qPrintable(theirs.err));
         const QJsonObject a = json(ours), b = json(theirs);
         QCOMPARE(b["artifact_tensors_checked"].toInt(), 8); // the export is weights_int8.bin · scale
         QCOMPARE(a["num_inputs"].toInt(), 4);
@@ -197,7 +179,7 @@ assert 8 + n + end == len(b) and set(h) == set(sd)
 print("ok")
 )PY";
         const Run r = run(python(), {"-c", script, pt, st, kCkpt});
-        QVERIFY2(r.code == 0 && r.out.trimmed() == "ok", (r.out + r.err).constData());
+        QVERIFY2(r.code == 0 && r.out.trimmed() == "ok", qPrintable(r.out + r.err));
         // QuantLens reads both back (the core test compares the values).
         QCOMPARE(run(kCli, {"inspect", pt, "-q"}).code, 0);
         QCOMPARE(run(kCli, {"inspect", st, "-q"}).code, 0);
@@ -212,19 +194,19 @@ print("ok")
                                               "x = torch.randn(3, 48, generator=g); torch.save(x, sys.argv[1]); "
                                               "torch.save((x,), sys.argv[2])",
                                         dir.filePath("t.pt"), dir.filePath("tuple.pt")});
-        QVERIFY2(made.code == 0, made.err.constData());
+        QVERIFY2(made.code == 0, qPrintable(made.err));
         QJsonObject results[2];
         int i = 0;
         for (const QString &f : {dir.filePath("t.pt"), dir.filePath("tuple.pt")}) {
             const Run r = run(kCli, {"eval", "--model", kModel, "--checkpoint", kCkpt, "--inputs", f, "--json"});
-            QVERIFY2(r.code == 0, r.err.constData());
+            QVERIFY2(r.code == 0, qPrintable(r.err));
             results[i] = json(r);
             QCOMPARE(results[i]["num_inputs"].toInt(), 1);
             ++i;
         }
         QCOMPARE(results[0]["outputs"], results[1]["outputs"]);
         const Run r = run(kCli, {"eval", "--model", kModel, "--checkpoint", kCkpt, "--random", "3", "--json"});
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(json(r)["num_inputs"].toInt(), 3);
         // Text output names the outputs.
         const Run text = run(kCli, {"eval", "--model", kModel, "--checkpoint", kCkpt, "--inputs", kInputs});
@@ -247,10 +229,10 @@ lin = torch.jit.trace(torch.nn.Linear(48, 2), torch.randn(1, 48))
 lin.save(sys.argv[4])
 )PY",
                                         kCkpt, dir.filePath("extra.pt"), kModel, dir.filePath("noshapes.pt")});
-        QVERIFY2(made.code == 0, made.err.constData());
+        QVERIFY2(made.code == 0, qPrintable(made.err));
         Run r = run(kCli, {"eval", "--model", kModel, "--checkpoint", dir.filePath("extra.pt"), "--inputs", kInputs});
         QCOMPARE(r.code, 3);
-        QVERIFY2(r.err.contains("extra_head.weight") && r.err.contains("--ignore-missing"), r.err.constData());
+        QVERIFY2(r.err.contains("extra_head.weight") && r.err.contains("--ignore-missing"), qPrintable(r.err));
         r = run(kCli, {"eval", "--model", kModel, "--checkpoint", dir.filePath("extra.pt"), "--inputs", kInputs,
                        "--ignore-missing", "--json"});
         QCOMPARE(r.code, 0);
@@ -258,14 +240,14 @@ lin.save(sys.argv[4])
         // The reverse: module parameters the checkpoint lacks.
         r = run(kCli, {"eval", "--model", dir.filePath("noshapes.pt"), "--checkpoint", kCkpt, "--random", "2"});
         QCOMPARE(r.code, 2);
-        QVERIFY2(r.err.contains("input_shapes"), r.err.constData());
+        QVERIFY2(r.err.contains("input_shapes"), qPrintable(r.err));
         r = run(kCli, {"eval", "--model", dir.filePath("noshapes.pt"), "--checkpoint", kCkpt, "--inputs", kInputs});
         QCOMPARE(r.code, 3);
-        QVERIFY2(r.err.contains("module parameters/buffers with no checkpoint key: bias, weight"), r.err.constData());
+        QVERIFY2(r.err.contains("module parameters/buffers with no checkpoint key: bias, weight"), qPrintable(r.err));
         // Not a TorchScript file; not an inputs file; neither --inputs nor --random.
         r = run(kCli, {"eval", "--model", kCkpt, "--checkpoint", kCkpt, "--inputs", kInputs});
         QCOMPARE(r.code, 3);
-        QVERIFY2(r.err.contains("TorchScript"), r.err.constData());
+        QVERIFY2(r.err.contains("TorchScript"), qPrintable(r.err));
         r = run(kCli, {"eval", "--model", kModel, "--checkpoint", kCkpt, "--inputs", kCkpt});
         QCOMPARE(r.code, 3);
         r = run(kCli, {"eval", "--model", kModel, "--checkpoint", kCkpt});
@@ -284,11 +266,11 @@ lin.save(sys.argv[4])
         QVERIFY(QFile::copy(kCli, lone));
         const Run r = run(lone, {"eval", "--model", kModel});
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains("quantlens-eval") && r.err.contains("libtorch"), r.err.constData());
+        QVERIFY2(r.err.contains("quantlens-eval") && r.err.contains("libtorch"), qPrintable(r.err));
         // --help reaches quantlens-eval when it is there.
         const Run h = run(kCli, {"eval", "--help"});
         QCOMPARE(h.code, 0);
-        QVERIFY2(h.out.contains("--sensitivity") && h.out.contains("--logits"), h.out.constData());
+        QVERIFY2(h.out.contains("--sensitivity") && h.out.contains("--logits"), qPrintable(h.out));
     }
 };
 

@@ -1,0 +1,57 @@
+// One way for the end-to-end tests to run a program (the CLI, quantlens-report, python3) and collect what it said.
+#pragma once
+
+#include <QByteArray>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+namespace qltest {
+
+struct Run
+{
+    int code = -1;     ///< exit code; -1 when it did not finish in time, -1000 - QProcess::ProcessError on a crash
+    QByteArray rawOut; ///< stdout as bytes (JSON, binary output)
+    QString out, err;  ///< stdout and stderr as UTF-8 text
+    QString describe() const
+    {
+        return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(code).arg(out.left(800), err.left(800));
+    }
+};
+
+struct RunOptions
+{
+    QString cwd;            ///< working directory; empty = the test's
+    int fileSizeBlocks = 0; ///< > 0: run under `ulimit -f BLOCKS` (a full disk, as the program sees it)
+    int timeoutMs = 180000; ///< a run that takes longer is killed and reported as "did not finish"
+};
+
+inline Run runProcess(const QString &program, const QStringList &args, const RunOptions &o = {})
+{
+    QProcess p;
+    if (!o.cwd.isEmpty())
+        p.setWorkingDirectory(o.cwd);
+    if (o.fileSizeBlocks > 0)
+        p.start(QStringLiteral("/bin/sh"),
+                QStringList{"-c", QStringLiteral("ulimit -f %1; exec \"$0\" \"$@\"").arg(o.fileSizeBlocks), program} +
+                    args);
+    else
+        p.start(program, args);
+    Run r;
+    if (!p.waitForStarted(10000) || !p.waitForFinished(o.timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = QStringLiteral("did not finish");
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1000 - int(p.error());
+    r.rawOut = p.readAllStandardOutput();
+    r.out = QString::fromUtf8(r.rawOut);
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+/// The CLI under test (QL_CLI, set by tests/CMakeLists.txt).
+inline Run runCli(const QStringList &args, const RunOptions &o = {}) { return runProcess(QStringLiteral(QL_CLI), args, o); }
+
+} // namespace qltest
