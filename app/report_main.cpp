@@ -5,6 +5,7 @@
 #include "reportexport.h"
 
 #include "artifacts/atomicfile.h"
+#include "base/program.h"
 
 #include <QApplication>
 #include <cstdio>
@@ -49,7 +50,7 @@ int main(int argc, char **argv)
     g_defaultHandler = qInstallMessageHandler(filterMessages);
     int qtArgc = 1;
     QApplication app(qtArgc, argv);
-    try {
+    return runGuarded("quantlens-report", [&] {
         const ReportFormat format = cli::resolveReportFormat(a);
         const ReportData report = cli::openReport(a);
         const auto files = writeReport(report, format, a.output);
@@ -67,14 +68,5 @@ int main(int argc, char **argv)
                 std::printf("wrote %zu figures into %s\n", files.size() - 1, files[1].parent_path().c_str());
         }
         return 0;
-    } catch (const Error &e) {
-        std::fprintf(stderr, "quantlens-report: error: %s\n", e.what());
-        return exitCodeOf(e.kind());
-    } catch (const std::bad_alloc &) {
-        std::fprintf(stderr, "quantlens-report: error: out of memory\n");
-        return 1;
-    } catch (const std::exception &e) {
-        std::fprintf(stderr, "quantlens-report: internal error: %s\n", e.what());
-        return 1;
-    }
+    });
 }

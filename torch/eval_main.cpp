@@ -3,6 +3,7 @@
 // evaluator.h's pimpl.
 #include "artifacts/atomicfile.h"
 #include "base/errors.h"
+#include "base/program.h"
 #include "evalreport.h"
 #include "evaluator.h"
 
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
         const int rc = app.exit(e);
         return rc == 0 ? 0 : 2;
     }
-    try {
+    return runGuarded("quantlens-cli eval", [&] {
         if (inputs.empty() && opt.random == 0)
             throw Error(ErrorKind::Usage, "give --inputs FILE or --random N");
         opt.inputs = inputs;
@@ -74,14 +75,5 @@ int main(int argc, char **argv)
         else if (!quiet)
             eval::printReport(stdout, r);
         return 0;
-    } catch (const Error &e) {
-        std::fprintf(stderr, "quantlens-cli eval: error: %s\n", e.what());
-        return exitCodeOf(e.kind());
-    } catch (const std::bad_alloc &) {
-        std::fprintf(stderr, "quantlens-cli eval: error: out of memory\n");
-        return 1;
-    } catch (const std::exception &e) {
-        std::fprintf(stderr, "quantlens-cli eval: internal error: %s\n", e.what());
-        return 1;
-    }
+    });
 }

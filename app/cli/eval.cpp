@@ -4,40 +4,15 @@
 #include "base/errors.h"
 #include "command.h"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <unistd.h>
-
-namespace fs = std::filesystem;
 
 namespace ql::cli {
 
 namespace {
-fs::path evalExecutable()
-{
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    return (ec ? fs::path(".") : self.parent_path()) / "quantlens-eval";
-}
-
 [[noreturn]] void runEval(const std::vector<std::string> &args)
 {
-    const fs::path exe = evalExecutable();
-    std::error_code ec;
-    if (!fs::exists(exe, ec))
-        throw Error(ErrorKind::Internal,
-                    "evaluation needs quantlens-eval next to quantlens-cli and it is not there (" + exe.string() +
-                        "); it is built when libtorch is found (Debian: libtorch-dev, CMake -DQL_BUILD_TORCH=ON)");
-    std::vector<std::string> owned{exe.string()};
-    owned.insert(owned.end(), args.begin(), args.end());
-    std::vector<char *> argv;
-    for (auto &s : owned)
-        argv.push_back(s.data());
-    argv.push_back(nullptr);
-    std::fflush(stdout);
-    ::execv(exe.c_str(), argv.data());
-    throw Error(ErrorKind::Internal, std::string("cannot run quantlens-eval: ") + std::strerror(errno), exe.string());
+    execProgram(siblingProgram("quantlens-eval"), args,
+                "evaluation needs it; it is built when libtorch is found (Debian: libtorch-dev, CMake "
+                "-DQL_BUILD_TORCH=ON)");
 }
 } // namespace
 

@@ -9,31 +9,6 @@
 
 namespace ql::cli {
 
-std::string printable(std::string_view text, bool keepLines)
-{
-    std::string out;
-    out.reserve(text.size());
-    const auto hex = [&out](unsigned char c) {
-        static const char digits[] = "0123456789abcdef";
-        out += "\\x";
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    };
-    for (std::size_t i = 0; i < text.size();) {
-        uint32_t cp = 0;
-        const std::size_t n = utf8SequenceAt(text, i, cp);
-        const bool control = cp < 0x20 || (cp >= 0x7f && cp <= 0x9f); // C0, DEL, C1
-        if (n == 0 || (control && !(keepLines && (cp == '\n' || cp == '\t')))) {
-            hex(static_cast<unsigned char>(text[i])); // a C1 control prints as its two bytes, one at a time
-            ++i;
-            continue;
-        }
-        out.append(text.substr(i, n));
-        i += n;
-    }
-    return out;
-}
-
 void printSummary(std::FILE *out, const QuantizeResult &r)
 {
     const Json s = summaryJson(r);

@@ -1,4 +1,5 @@
 #pragma once
+#include "base/program.h"
 #include "quantization/quantize.h"
 
 #include <cstdio>
@@ -11,10 +12,7 @@ namespace ql::cli {
 /// Exit codes of quantlens-cli (documented in the README and --help).
 enum Exit : int { Ok = 0, Internal = 1, Usage = 2, Input = 3, Output = 4, Gate = 5, Cancelled = 130 };
 
-/// Text from a file made safe for a terminal: C0/C1 control characters, DEL and bytes that are not UTF-8 become
-/// \xNN (a tensor name holding ESC sequences could otherwise clear the screen, retitle the window or hide a line).
-/// Newlines and tabs are kept when `keepLines`, for whole messages; never for names in a table.
-std::string printable(std::string_view text, bool keepLines = false);
+// printable(): base/program.h
 
 /// The human summary after quantize/inspect: what the seed's script tells, no more.
 void printSummary(std::FILE *out, const QuantizeResult &r);

@@ -53,20 +53,13 @@ int main(int argc, char **argv)
          })
         add(app, ctx);
 
-    try {
-        app.parse(argc, argv); // the chosen subcommand runs from its callback
-        return ctx.exitCode;
-    } catch (const CLI::ParseError &e) {
-        const int rc = app.exit(e);
-        return rc == 0 ? Ok : Usage;
-    } catch (const Error &e) {
-        std::fprintf(stderr, "quantlens-cli: error: %s\n", printable(e.what(), true).c_str());
-        return exitCodeOf(e.kind());
-    } catch (const std::bad_alloc &) {
-        std::fprintf(stderr, "quantlens-cli: error: out of memory\n");
-        return Internal;
-    } catch (const std::exception &e) {
-        std::fprintf(stderr, "quantlens-cli: internal error: %s\n", printable(e.what(), true).c_str());
-        return Internal;
-    }
+    return runGuarded("quantlens-cli", [&] {
+        try {
+            app.parse(argc, argv); // the chosen subcommand runs from its callback
+            return ctx.exitCode;
+        } catch (const CLI::ParseError &e) {
+            const int rc = app.exit(e);
+            return rc == 0 ? int(Ok) : int(Usage);
+        }
+    });
 }

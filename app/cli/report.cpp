@@ -4,46 +4,18 @@
 #include "../reportargs.h"
 #include "command.h"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <memory>
-#include <unistd.h>
-
-namespace fs = std::filesystem;
 
 namespace ql::cli {
 
 namespace {
 
-fs::path reportExecutable()
-{
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (ec)
-        throw Error(ErrorKind::Internal, "cannot find this program's own folder (/proc/self/exe): " + ec.message());
-    return self.parent_path() / "quantlens-report";
-}
-
 [[noreturn]] void execReport(const ReportArgs &a, ReportFormat format)
 {
-    const fs::path exe = reportExecutable();
-    if (::access(exe.c_str(), X_OK) != 0)
-        throw Error(ErrorKind::Internal,
-                    std::string(reportFormatName(format)) + " reports are drawn by quantlens-report, which is not "
-                    "installed next to quantlens-cli (" + exe.string() + "); build with -DQL_BUILD_GUI=ON or install "
-                    "the full package. CSV and JSON reports need no Qt and work without it.");
-    std::vector<std::string> args = reportArgv(a, format);
-    args.insert(args.begin(), exe.string());
-    std::vector<char *> argv;
-    for (auto &s : args)
-        argv.push_back(s.data());
-    argv.push_back(nullptr);
-    std::fflush(stdout);
-    std::fflush(stderr);
-    ::execv(exe.c_str(), argv.data());
-    throw Error(ErrorKind::Internal, "cannot run " + exe.string() + ": " + std::strerror(errno));
+    execProgram(siblingProgram("quantlens-report"), reportArgv(a, format),
+                std::string(reportFormatName(format)) + " reports are drawn by it (Qt); build with "
+                "-DQL_BUILD_GUI=ON or install the full package. CSV and JSON reports need no Qt and work without it.");
 }
 
 int runReport(ReportArgs a, const Context &c)
