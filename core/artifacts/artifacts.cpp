@@ -170,11 +170,17 @@ std::string sha256Hex(const void *data, std::size_t size)
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(data, size, md, &len, EVP_sha256(), nullptr);
+    return hexString(md, len);
+}
+
+std::string hexString(const unsigned char *bytes, std::size_t n)
+{
     static const char *hex = "0123456789abcdef";
     std::string s;
-    for (unsigned i = 0; i < len; ++i) {
-        s.push_back(hex[md[i] >> 4]);
-        s.push_back(hex[md[i] & 15]);
+    s.reserve(2 * n);
+    for (std::size_t i = 0; i < n; ++i) {
+        s.push_back(hex[bytes[i] >> 4]);
+        s.push_back(hex[bytes[i] & 15]);
     }
     return s;
 }

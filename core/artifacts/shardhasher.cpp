@@ -8,18 +8,6 @@
 
 namespace ql {
 
-namespace {
-std::string hexOf(const unsigned char *md, unsigned len)
-{
-    static const char *hex = "0123456789abcdef";
-    std::string s;
-    for (unsigned i = 0; i < len; ++i) {
-        s.push_back(hex[md[i] >> 4]);
-        s.push_back(hex[md[i] & 15]);
-    }
-    return s;
-}
-} // namespace
 
 struct ShardHasher::State
 {
@@ -125,7 +113,7 @@ std::vector<std::string> ShardHasher::finish(const std::function<void(uint64_t, 
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned len = 0;
         if (!st.fallback && st.next == s.offset + s.size && EVP_DigestFinal_ex(st.ctx, md, &len) == 1) {
-            out.push_back(hexOf(md, len));
+            out.push_back(hexString(md, len));
             continue;
         }
         std::vector<int8_t> bytes(static_cast<std::size_t>(s.size));

@@ -67,6 +67,22 @@ void quantize(const double *w, int64_t n, double scale, float storedScale, int8_
 // order of non-negative finite floats equals the order of their bits), round-half-even by adding and subtracting
 // 1.5*2^23 (exact for |v| <= 2^22 in the default rounding mode), clamping before rounding (same result: rounding is
 // monotone and the bounds are integers), and eight independent double accumulators.
+namespace {
+/// The result of an absMax scan from the largest |w| bit pattern seen (sign bit cleared); an Inf or NaN pattern means
+/// the largest finite value has to be found the slow way.
+AbsMax fromLargestBits(uint32_t r, const float *w, int64_t n)
+{
+    if (r >= 0x7f800000u) {
+        AbsMax out = ref::absMax(w, n);
+        out.nonFinite = true;
+        return out;
+    }
+    AbsMax out;
+    out.value = std::bit_cast<float>(r);
+    return out;
+}
+} // namespace
+
 namespace generic {
 AbsMax absMax(const float *w, int64_t n)
 {
@@ -88,14 +104,7 @@ AbsMax absMax(const float *w, int64_t n)
         b &= 0x7fffffffu;
         r = b > r ? b : r;
     }
-    AbsMax out;
-    if (r >= 0x7f800000u) { // an Inf or NaN was the largest bit pattern: find the largest finite value the slow way
-        out = ref::absMax(w, n);
-        out.nonFinite = true;
-        return out;
-    }
-    out.value = std::bit_cast<float>(r);
-    return out;
+    return fromLargestBits(r, w, n);
 }
 
 void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st, const float *)
@@ -292,14 +301,7 @@ QL_AVX2 AbsMax absMax(const float *w, int64_t n)
         m1 = _mm256_max_epi32(m1, _mm256_and_si256(_mm256_castps_si256(_mm256_maskload_ps(w + i, laneMask(n - i))),
                                                    absMask));
     const uint32_t r = hmaxU31(_mm256_max_epi32(_mm256_max_epi32(m0, m1), _mm256_max_epi32(m2, m3)));
-    AbsMax out;
-    if (r >= 0x7f800000u) { // an Inf or NaN was the largest bit pattern: find the largest finite value the slow way
-        out = ref::absMax(w, n);
-        out.nonFinite = true;
-        return out;
-    }
-    out.value = std::bit_cast<float>(r);
-    return out;
+    return fromLargestBits(r, w, n);
 }
 
 void quantize(const float *w, int64_t n, float scale, int8_t *q, ErrorStats &st, const float *next)
