@@ -375,12 +375,19 @@ ReportData buildReport(const Session &session, const ReportOptions &options, std
         c.a = std::make_shared<const Session>(session);
         c.b = std::move(compareWith);
         c.result = std::make_shared<const CompareResult>(compare(*c.a, *c.b));
-        for (const auto &name : c.result->summary.largestChanges) {
-            if (int(c.plotted.size()) >= options.compareFigures)
-                break;
-            if (const auto *d = c.result->find(name); d && d->bothSides())
-                c.plotted.push_back(name);
-        }
+        // The plots are per row: draw the matrices whose shipped bytes changed most (a bias's one row says little),
+        // the largest FP32 change breaking ties.
+        std::vector<const TensorDelta *> matrices;
+        for (const auto &d : c.result->tensors)
+            if (d.bothSides() && d.status == TensorStatus::Changed && d.a->isMatrix() && d.a->rows > 1)
+                matrices.push_back(&d);
+        std::stable_sort(matrices.begin(), matrices.end(), [](const TensorDelta *x, const TensorDelta *y) {
+            const auto bx = x->int8BytesChanged.value_or(0), by = y->int8BytesChanged.value_or(0);
+            return bx != by ? bx > by : x->relL2Change.value_or(0) > y->relL2Change.value_or(0);
+        });
+        for (const auto *d : matrices)
+            if (int(c.plotted.size()) < options.compareFigures)
+                c.plotted.push_back(d->name);
         r.comparison = std::move(c);
     }
     return r;

@@ -312,7 +312,7 @@ ReportSection compareSection(const ReportData &r)
         std::string names;
         for (const auto &n : r.comparison->plotted)
             names += (names.empty() ? "" : ", ") + n;
-        s.paragraphs.push_back("Drawn as in the compare view (A blue, B orange): the largest changes, " + names + ".");
+        s.paragraphs.push_back("Drawn as in the compare view (A blue, B orange): the matrices with the most changed INT8 bytes, " + names + ".");
     }
     ReportTable sh{{"shard", "A offset + size", "B offset + size", "bytes changed", "chunks changed", "patch tx",
                     "re-create tx", "rent Δ SOL", "changed chunks"},
