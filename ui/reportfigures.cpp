@@ -9,6 +9,7 @@
 #include "tensorview.h"
 
 #include <QBuffer>
+#include <QEventLoop>
 #include <QImageWriter>
 #include <QPixmap>
 #include <QtConcurrent>
@@ -130,10 +131,24 @@ std::vector<ql::ReportFigure> renderReportFigures(const ql::ReportData &r, doubl
         ++n;
         tensor.setTensor(index);
         tensor.refresh();
+        // The view analyses off the GUI thread (so the window never stalls): wait for it, or the report would show
+        // the placeholders the window shows for that moment (no per-row SNR, empty histograms).
+        if (tensor.isAnalysing()) {
+            QEventLoop wait;
+            QObject::connect(&tensor, &TensorView::analysisReady, &wait, &QEventLoop::quit);
+            wait.exec();
+        }
         const auto &q = res.tensors[std::size_t(index)];
         const std::string id = "worst-" + std::to_string(n);
         const auto analysis = tensor.analysis();
-        const std::string note = analysis && !analysis->note.empty() ? analysis->note : std::string();
+        std::string note = analysis && !analysis->note.empty() ? analysis->note : std::string();
+        if (analysis && !analysis->worstRows.empty() && std::size_t(analysis->worstRows.front()) < analysis->rowSnr.size()) {
+            const int64_t row = analysis->worstRows.front();
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "Worst row %lld at %.2f dB (circled).", static_cast<long long>(row),
+                          analysis->rowSnr[std::size_t(row)]);
+            note = buf + (note.empty() ? std::string() : " " + note);
+        }
         figures.push_back(plotFigure(tensor.rowPlot(), id + "-rows", "worst", q.name + ": per row", note, kThirdWidth,
                                      kThirdHeight, scale));
         figures.push_back(plotFigure(tensor.histogramPlot(), id + "-values", "worst", q.name + ": values", {},

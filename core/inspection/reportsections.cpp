@@ -116,7 +116,6 @@ ReportSection worstSection(const ReportData &r)
 {
     ReportSection s{"worst", "Worst tensors: per-row SNR and histograms", {}, {}};
     s.figureColumns = 3;
-    s.pageBreak = true;
     std::string names;
     for (int i : r.worst)
         names += (names.empty() ? "" : ", ") + r.tensor(i).name + " (" + db(r.tensor(i).stats.snrDb()) + " dB)";
@@ -339,9 +338,10 @@ ReportSection compareSection(const ReportData &r)
                            ranges.empty() ? std::string("none") : ranges});
     }
     s.tables.push_back(std::move(sh));
-    ReportTable t{{"tensor", "status", "shape A → B", "rel. L2 change", "max |Δw|", "SNR A", "SNR B", "Δ SNR dB",
-                   "scale drift", "INT8 bytes changed", "strategy"},
-                  {false, false, false, true, true, true, true, true, true, true, false},
+    // max |Δw| and the strategies of unchanged tensors are in the JSON: on A4 the names need the width.
+    ReportTable t{{"tensor", "status", "shape A → B", "rel. L2 change", "SNR A", "SNR B", "Δ SNR dB", "scale drift",
+                   "INT8 bytes changed", "strategy"},
+                  {false, false, false, true, true, true, true, true, true, false},
                   {},
                   "Tensors that differ (the JSON report lists every tensor)"};
     int same = 0;
@@ -352,10 +352,11 @@ ReportSection compareSection(const ReportData &r)
         }
         const std::string shapeA = d.a ? shapeText(d.a->shape) : "–", shapeB = d.b ? shapeText(d.b->shape) : "–";
         t.rows.push_back({d.name, statusName(d.status), shapeA == shapeB ? shapeA : shapeA + " → " + shapeB,
-                          optDb(d.relL2Change, "%.3g"), optDb(d.maxAbsChange, "%.3g"), optDb(d.snrA), optDb(d.snrB),
-                          optDb(d.snrDelta, "%+.2f"), optDb(d.scaleMaxRelChange, "%.3g"),
+                          optDb(d.relL2Change, "%.3g"), optDb(d.snrA), optDb(d.snrB), optDb(d.snrDelta, "%+.2f"),
+                          optDb(d.scaleMaxRelChange, "%.3g"),
                           d.int8BytesChanged ? count(*d.int8BytesChanged) : std::string("–"),
                           d.strategyChanged && d.a && d.b ? d.a->strategy.name() + " → " + d.b->strategy.name()
+                          : d.bothSides()                 ? std::string("same")
                           : d.b                           ? d.b->strategy.name()
                                                           : d.a->strategy.name()});
     }

@@ -205,9 +205,14 @@ std::string renderHtml(const ReportData &r, const std::vector<ReportSection> &se
     h += "</ul>\n";
     const auto kpis = keyFigures(r);
     if (rich) {
-        h += "<table cellpadding=\"3\" cellspacing=\"0\"><tr>";
-        for (const auto &[k, v] : kpis)
-            h += "<td><span class=\"caption\">" + htmlEscape(k) + "</span><br><b>" + htmlEscape(v) + "</b></td>";
+        // Four figures a row: eight in one row of the A4 page wrapped mid-word.
+        h += "<table cellpadding=\"3\" cellspacing=\"0\">";
+        for (std::size_t i = 0; i < kpis.size(); ++i) {
+            if (i % 4 == 0)
+                h += i ? "</tr><tr>" : "<tr>";
+            h += "<td width=\"25%\"><span class=\"caption\">" + htmlEscape(kpis[i].first) + "</span><br><b>" +
+                 htmlEscape(kpis[i].second) + "</b></td>";
+        }
         h += "</tr></table><p>Reviewed by: ______________________ &nbsp; Date: __________ &nbsp; Decision: "
              "approve / reject</p></td></tr></table>\n";
     } else {

@@ -4,6 +4,7 @@
 // File → Export Report carrying the window's comparison.
 #include "mainwindow.h"
 #include "reportexport.h"
+#include "reportfigures.h"
 
 #include "compareview.h"
 #include "inspection/reportwriters.h"
@@ -261,6 +262,22 @@ private Q_SLOTS:
         QVERIFY(text.out.contains(QStringLiteral("Lint verdicts")));
         QVERIFY(text.out.contains(QStringLiteral("Comparison with")));
         QVERIFY(text.out.contains(QString::fromStdString(ql::groupDigits(cmp.summary.recreateTransactions))));
+    }
+
+    void worstFiguresWaitForTheAnalysis()
+    {
+        // The tensor view analyses in the background; the report's figures must be drawn from the finished analysis
+        // (its worst row in the caption), not from the placeholders shown while it runs.
+        const ql::Session s = ql::openSession(QL_SAMPLE);
+        const auto report = ql::buildReport(s);
+        QVERIFY(!report.worst.empty());
+        int rows = 0;
+        for (const auto &f : renderReportFigures(report, 1.0))
+            if (f.section == "worst" && f.id.size() > 5 && f.id.compare(f.id.size() - 5, 5, "-rows") == 0) {
+                ++rows;
+                QVERIFY2(f.caption.rfind("Worst row ", 0) == 0, f.caption.c_str());
+            }
+        QCOMPARE(rows, int(report.worst.size()));
     }
 
     void shardCostUsesSpecHeader()
