@@ -13,9 +13,9 @@ namespace ql::cli {
 
 struct ReportArgs
 {
-    std::string input, output, format, overrides;
+    std::string input, output, format, overrides, compare;
     double minSnr = 20.0;
-    bool json = false, quiet = false;
+    bool strict = false, json = false, quiet = false;
 };
 
 inline void addReportOptions(CLI::App *app, ReportArgs &a)
@@ -24,10 +24,14 @@ inline void addReportOptions(CLI::App *app, ReportArgs &a)
     app->add_option("-o,--output", a.output, "Report file to write (atomically)")->required();
     app->add_option("--format", a.format, "html, md, pdf, csv or json (default: from the output's extension)")
         ->check(CLI::IsMember({"html", "md", "markdown", "pdf", "csv", "json"}));
-    app->add_option("--overrides", a.overrides, "Overrides file applied to the checkpoint before reporting");
-    app->add_option("--min-snr", a.minSnr, "Tensors below this SNR (dB) are outliers; matrices with real damage "
-                                           "below it block the verdict")
+    app->add_option("--compare", a.compare, "Second checkpoint or output folder (B): adds what changed from INPUT to "
+                                            "B and what re-uploading costs, as `quantlens-cli compare INPUT B`");
+    app->add_option("--overrides", a.overrides, "Overrides file applied to the checkpoint before reporting (and to "
+                                                "--compare's checkpoint, as `compare --overrides` does)");
+    app->add_option("--min-snr", a.minSnr, "Tensors below this SNR (dB) are outliers, and lint's quality gate (as "
+                                           "`lint --min-snr`): a matrix under it blocks the verdict")
         ->capture_default_str();
+    app->add_flag("--strict", a.strict, "As `lint --strict`: lint warnings are errors and block the verdict");
 }
 
 /// The command line that reproduces `a` (what the CLI hands to quantlens-report).
@@ -37,6 +41,10 @@ inline std::vector<std::string> reportArgv(const ReportArgs &a, ReportFormat for
                                   std::to_string(a.minSnr)};
     if (!a.overrides.empty())
         v.insert(v.end(), {"--overrides", a.overrides});
+    if (!a.compare.empty())
+        v.insert(v.end(), {"--compare", a.compare});
+    if (a.strict)
+        v.push_back("--strict");
     if (a.json)
         v.push_back("--json");
     if (a.quiet)
@@ -65,8 +73,17 @@ inline ReportData openReport(const ReportArgs &a)
     opt.rowStats = true; // the drill-down of the outliers needs per-row statistics
     ReportOptions ro;
     ro.minSnr = a.minSnr;
+    ro.strict = a.strict;
     ro.overridesFile = a.overrides;
-    return buildReport(openSession(a.input, opt), ro);
+    const Session session = openSession(a.input, opt);
+    std::shared_ptr<const Session> b;
+    if (!a.compare.empty()) {
+        OpenOptions ob = opt;
+        if (isOutputFolder(a.compare))
+            ob.overrides = {}; // an output folder carries its own (as `compare --overrides` treats it)
+        b = std::make_shared<const Session>(openSession(a.compare, ob));
+    }
+    return buildReport(session, ro, std::move(b));
 }
 
 } // namespace ql::cli

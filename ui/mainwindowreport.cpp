@@ -1,6 +1,7 @@
 // File → Export Report: the report of what the window shows, written by the same code as `quantlens-cli report`
 // (core report data in the background, figures drawn by the views' plot code on the GUI thread).
 #include "mainwindow.h"
+#include "compareview.h"
 #include "reportexport.h"
 
 #include "base/errors.h"
@@ -25,8 +26,11 @@ void MainWindow::exportReport(const QString &file)
         Q_EMIT reportExported(false, error);
         return;
     }
-    // The report is of what the window shows: the current result under the current overrides.
+    // The report is of what the window shows: the current result under the current overrides, and the comparison
+    // when the compare view holds one (B as it was opened; the comparison is made again against A as it is now, by
+    // the same core call as `quantlens-cli report --compare`, so window and CLI write the same report).
     ql::Session session = src; // a cheap copy (shared snapshots): the current result under the current rules
+    std::shared_ptr<const ql::Session> compareB = m_compare->result() ? m_compareB : nullptr;
     struct Built
     {
         std::optional<ql::ReportData> report;
@@ -53,9 +57,9 @@ void MainWindow::exportReport(const QString &file)
         Q_EMIT reportExported(built.error.isEmpty(), built.error);
     });
     // Hashing the input and analysing the outliers runs in the background on the immutable snapshot.
-    watcher->setFuture(QtConcurrent::run([session]() -> Built {
+    watcher->setFuture(QtConcurrent::run([session, compareB]() -> Built {
         try {
-            return {ql::buildReport(session), {}};
+            return {ql::buildReport(session, {}, compareB), {}};
         } catch (const std::exception &e) {
             return {std::nullopt, QString::fromStdString(e.what())};
         }

@@ -1,11 +1,15 @@
 #include "reportfigures.h"
 
+#include "compareplots.h"
+#include "compareview.h"
+#include "inspection/summary.h"
 #include "lutcurve.h"
 #include "scalesview.h"
 #include "shardmapview.h"
 #include "tensorview.h"
 
 #include <QBuffer>
+#include <QEventLoop>
 #include <QImageWriter>
 #include <QPixmap>
 #include <QtConcurrent>
@@ -54,6 +58,64 @@ void prepare(QWidget &w, const QSize &size)
     w.show();
 }
 
+/// The whole file on one picture: no scroll bars, and no empty rows below the last byte. `highlight`: byte ranges
+/// marked as the compare view marks changed upload chunks.
+Pending shardMapFigure(const std::shared_ptr<const ql::QuantizeResult> &result,
+                       const std::vector<std::pair<uint64_t, uint64_t>> &highlight, std::string id, std::string section,
+                       std::string title, std::string caption, double scale)
+{
+    ShardMapView map;
+    map.setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    map.setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    prepare(map, QSize(kFullWidth, 280));
+    map.setResult(result);
+    map.setHighlightRanges(highlight);
+    map.fitWholeFile();
+    const int content = int(map.layout().contentHeight()) + 2 * map.frameWidth() + 6;
+    if (content < map.height()) {
+        map.resize(kFullWidth, std::max(content, 60));
+        map.fitWholeFile();
+    }
+    QPixmap pixmap(map.size() * scale);
+    pixmap.setDevicePixelRatio(scale);
+    pixmap.fill(map.palette().color(QPalette::Base));
+    map.render(&pixmap);
+    return {{std::move(id), std::move(section), std::move(title), std::move(caption), {}, map.width(), map.height(),
+             true},
+            pixmap.toImage()};
+}
+
+/// The comparison's figures, drawn by the compare view's own plots and shard maps.
+void compareFigures(const ql::ReportComparison &c, double scale, std::vector<Pending> &figures)
+{
+    ComparePlots plots;
+    prepare(plots, QSize(3 * kThirdWidth, kThirdHeight + 60));
+    plots.setSessions(c.a, c.b);
+    int n = 0;
+    for (const auto &name : c.plotted) {
+        const ql::TensorDelta *d = c.result->find(name);
+        if (!d)
+            continue;
+        plots.showTensor(d);
+        const std::string id = "compare-" + std::to_string(++n);
+        figures.push_back(plotFigure(plots.histogramPlot(), id + "-values", "compare", name + ": weights, A and B", {},
+                                     kThirdWidth, kThirdHeight, scale));
+        figures.push_back(plotFigure(plots.snrPlot(), id + "-rows", "compare", name + ": per-row SNR, A and B", {},
+                                     kThirdWidth, kThirdHeight, scale));
+        figures.push_back(plotFigure(plots.ratioPlot(), id + "-ratio", "compare", name + ": per-row scale B / A", {},
+                                     kThirdWidth, kThirdHeight, scale));
+    }
+    for (const bool sideB : {false, true}) {
+        const auto &s = sideB ? c.b : c.a;
+        figures.push_back(shardMapFigure(
+            s->result, CompareView::changedRanges(*c.result, sideB), sideB ? "compare-map-b" : "compare-map-a",
+            "compare", std::string(sideB ? "B" : "A") + ": shard map of " + s->path.filename().string(),
+            ql::groupDigits(c.result->summary.chunksChanged) + " changed upload chunks highlighted, as in the compare "
+            "view.",
+            scale));
+    }
+}
+
 } // namespace
 
 std::vector<ql::ReportFigure> renderReportFigures(const ql::ReportData &r, double scale)
@@ -69,10 +131,24 @@ std::vector<ql::ReportFigure> renderReportFigures(const ql::ReportData &r, doubl
         ++n;
         tensor.setTensor(index);
         tensor.refresh();
+        // The view analyses off the GUI thread (so the window never stalls): wait for it, or the report would show
+        // the placeholders the window shows for that moment (no per-row SNR, empty histograms).
+        if (tensor.isAnalysing()) {
+            QEventLoop wait;
+            QObject::connect(&tensor, &TensorView::analysisReady, &wait, &QEventLoop::quit);
+            wait.exec();
+        }
         const auto &q = res.tensors[std::size_t(index)];
         const std::string id = "worst-" + std::to_string(n);
         const auto analysis = tensor.analysis();
-        const std::string note = analysis && !analysis->note.empty() ? analysis->note : std::string();
+        std::string note = analysis && !analysis->note.empty() ? analysis->note : std::string();
+        if (analysis && !analysis->worstRows.empty() && std::size_t(analysis->worstRows.front()) < analysis->rowSnr.size()) {
+            const int64_t row = analysis->worstRows.front();
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "Worst row %lld at %.2f dB (circled).", static_cast<long long>(row),
+                          analysis->rowSnr[std::size_t(row)]);
+            note = buf + (note.empty() ? std::string() : " " + note);
+        }
         figures.push_back(plotFigure(tensor.rowPlot(), id + "-rows", "worst", q.name + ": per row", note, kThirdWidth,
                                      kThirdHeight, scale));
         figures.push_back(plotFigure(tensor.histogramPlot(), id + "-values", "worst", q.name + ": values", {},
@@ -106,27 +182,12 @@ std::vector<ql::ReportFigure> renderReportFigures(const ql::ReportData &r, doubl
                                      kHalfWidth, 380, scale));
     }
 
-    // The whole file on one picture: no scroll bars, and no empty rows below the last byte.
-    ShardMapView map;
-    map.setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    map.setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    prepare(map, QSize(kFullWidth, 280));
-    map.setResult(r.result);
-    map.fitWholeFile();
-    const int content = int(map.layout().contentHeight()) + 2 * map.frameWidth() + 6;
-    if (content < map.height()) {
-        map.resize(kFullWidth, std::max(content, 60));
-        map.fitWholeFile();
-    }
-    QPixmap pixmap(map.size() * scale);
-    pixmap.setDevicePixelRatio(scale);
-    pixmap.fill(map.palette().color(QPalette::Base));
-    map.render(&pixmap);
-    figures.push_back({{"shard-map", "shards", "Shard map of weights_int8.bin",
-                        "Tensors as coloured spans in file order, shard boundaries and 4096-byte alignment as in the "
-                        "window's shard map.",
-                        {}, map.width(), map.height(), true},
-                       pixmap.toImage()});
+    figures.push_back(shardMapFigure(r.result, {}, "shard-map", "shards", "Shard map of weights_int8.bin",
+                                     "Tensors as coloured spans in file order, shard boundaries and 4096-byte alignment "
+                                     "as in the window's shard map.",
+                                     scale));
+    if (r.comparison)
+        compareFigures(*r.comparison, scale, figures);
 
     QtConcurrent::blockingMap(figures, [](Pending &p) { p.figure.png = pngBytes(p.image); });
     std::vector<ql::ReportFigure> out;

@@ -1,18 +1,12 @@
 // quantlens-cli lint: on-chain limits, the quality gate and suspicious content of a checkpoint or an output folder.
-#include "artifacts/luts.h"
 #include "base/errors.h"
-#include "base/regularfile.h"
 #include "command.h"
 #include "inspection/lint.h"
 #include "session/session.h"
 
 #include <cmath>
-#include <cstring>
 #include <iostream>
 #include <memory>
-#include <system_error>
-
-namespace fs = std::filesystem;
 
 namespace ql::cli {
 
@@ -31,22 +25,7 @@ int runLint(const LintArgs &a, const Context &c)
     ProgressBar bar("linting", !c.quiet && !c.json);
     opt.progress = [&](uint64_t d, uint64_t t) { return bar.update(d, t); };
     const Session s = openSession(a.path, opt);
-    LintInputs in;
-    in.luts = s.luts;
-    if (s.kind == InputKind::OutputFolder && s.luts) {
-        bool matches = false;
-        readLutScales(a.path, &matches);
-        in.lutsBinMatches = matches;
-        const fs::path bin = fs::path(a.path) / "luts.bin";
-        std::error_code ec;
-        if (fs::is_regular_file(bin, ec) && fs::file_size(bin, ec) == kNumLuts * kLutSize) {
-            const std::string bytes = readRegularFile(bin, kNumLuts * kLutSize, "luts.bin size");
-            if (bytes.size() == kNumLuts * kLutSize) {
-                in.lutsBin.emplace();
-                std::memcpy(in.lutsBin->data(), bytes.data(), bytes.size());
-            }
-        }
-    }
+    const LintInputs in = lintInputsFor(s);
     LintOptions lo;
     if (!std::isnan(a.minSnr))
         lo.minSnrDb = a.minSnr;

@@ -1,6 +1,7 @@
 #pragma once
 // Reading an output folder (manifest.json + weights_int8.bin) back, and the consistency checks that reading applies.
 // One checker for two callers: loadArtifacts() throws its first problem, verifyArtifacts() collects all of them.
+#include "artifacts/shardmap.h"
 #include "base/mappedfile.h"
 #include "quantization/quantize.h"
 
@@ -45,7 +46,7 @@ constexpr uint64_t kMaxManifestBytes = uint64_t(256) << 20; ///< manifest.json (
 constexpr uint64_t kMaxLutsJsonBytes = uint64_t(1) << 20;   ///< luts.json (the real one is ~1 kB)
 constexpr std::size_t kMaxRank = 3;                         ///< the seed writes 1-D to 3-D tensors only
 constexpr std::size_t kMaxNameBytes = 256 * 1024; ///< tensor names: the readers accept 200 kB names, so their output folders must read back
-constexpr uint64_t kShardHeaderBytes = 82;                  ///< WeightShard bytes before the data (SPEC §7)
+constexpr uint64_t kShardHeaderBytes = ShardCost::kHeaderBytes; ///< WeightShard bytes before the data (SPEC §7)
 } // namespace artifactlimits
 
 /// An output folder as its manifest states it, with the bin mapped (not copied).

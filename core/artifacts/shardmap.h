@@ -32,7 +32,10 @@ namespace ql {
 /// What one shard costs on chain (SPEC §7).
 struct ShardCost
 {
-    static constexpr uint64_t kHeaderBytes = 1 + 4 + 32 + 1 + 32; ///< shard_index, data_size, authority, finalized, data_hash
+    /// WeightShard bytes before the data (SPEC §7): Anchor discriminator, shard_index, data_size, authority,
+    /// finalized, data_hash, bytes_written. The one definition lint, verify, the report and the GUI use.
+    static constexpr uint64_t kHeaderBytes = 8 + 1 + 4 + 32 + 1 + 32 + 4;
+    static_assert(kHeaderBytes == 82, "SPEC §7: account size = 82 + shard size");
     static constexpr uint64_t kAccountOverhead = 128;            ///< bytes Solana's rent formula adds to every account
     uint64_t accountBytes = 0;  ///< header + data
     bool fitsAccount = true;    ///< <= 10 MiB

@@ -1,11 +1,15 @@
 #include "inspection/lint.h"
 
 #include "artifacts/shardmap.h"
+#include "base/regularfile.h"
 #include "base/utf8.h"
 #include "inspection/analysis.h"
+#include "session/session.h"
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <system_error>
 
 namespace ql {
 
@@ -240,6 +244,27 @@ struct Linter
     }
 };
 } // namespace
+
+LintInputs lintInputsFor(const Session &s)
+{
+    LintInputs in;
+    in.luts = s.luts;
+    if (s.kind != InputKind::OutputFolder || !s.luts)
+        return in;
+    bool matches = false;
+    readLutScales(s.path, &matches);
+    in.lutsBinMatches = matches;
+    const std::filesystem::path bin = s.path / "luts.bin";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(bin, ec) && std::filesystem::file_size(bin, ec) == kNumLuts * kLutSize) {
+        const std::string bytes = readRegularFile(bin, kNumLuts * kLutSize, "luts.bin size");
+        if (bytes.size() == kNumLuts * kLutSize) {
+            in.lutsBin.emplace();
+            std::memcpy(in.lutsBin->data(), bytes.data(), bytes.size());
+        }
+    }
+    return in;
+}
 
 LintReport lintResult(const QuantizeResult &r, const LintInputs &in, const LintOptions &opt)
 {

@@ -2,6 +2,7 @@
 // lint: would these artifacts work on chain, and is anything in them suspicious? Rules over a quantization result
 // (from a checkpoint or an output folder) and its LUTs; errors fail the gate, warnings only with `strict`.
 #include "artifacts/luts.h"
+#include "artifacts/shardmap.h"
 #include "quantization/quantize.h"
 
 #include <array>
@@ -11,6 +12,8 @@
 
 namespace ql {
 
+struct Session;
+
 /// On-chain limits of the consuming programs (SPEC §7).
 namespace chain {
 constexpr std::size_t kMaxShards = 4;
@@ -18,7 +21,7 @@ constexpr int64_t kMaxLayers = 16;
 constexpr uint64_t kMaxComputeUnits = 1'400'000;   ///< per transaction
 constexpr uint64_t kMatmulBaseUnits = 100;         ///< sol_matmul_i8: 100 + rows * cols
 constexpr int64_t kMaxAccumulatorCols = 131'071;   ///< int32 accumulator cannot overflow up to here
-constexpr uint64_t kShardHeaderBytes = 82;         ///< WeightShard bytes before the data
+constexpr uint64_t kShardHeaderBytes = ShardCost::kHeaderBytes; ///< WeightShard bytes before the data
 constexpr double kScaleFloor = 1e-8 / 127.0;       ///< scale of a row whose |w| max is under the 1e-8 floor
 } // namespace chain
 
@@ -60,6 +63,10 @@ struct LintReport
     std::size_t warnings() const;
     bool ok() const { return errors() == 0; } ///< the gate: no error (with strict, no warning either)
 };
+
+/// What `quantlens-cli lint` reads besides the result: an output folder's LUT scales, whether its luts.bin matches
+/// them, and luts.bin's bytes. The report lints through this too, so both judge the same inputs. Throws ql::Error.
+LintInputs lintInputsFor(const Session &session);
 
 /// Runs every rule. Code rules (all-zero rows, scales at the floor, codes at -128) need result.bytes.
 LintReport lintResult(const QuantizeResult &result, const LintInputs &inputs, const LintOptions &options);

@@ -16,8 +16,6 @@ namespace ql {
 
 namespace {
 
-/// The quantizer's scale for an all-zero row: max(absmax, 1e-8) / 127.
-constexpr double kFloorScale = 1e-8 / 127.0;
 
 std::string utcNow()
 {
@@ -86,59 +84,72 @@ std::string outlierReason(const TensorAnalysis &a, const QuantizedTensor &q)
                : "real damage: the rows' value ranges are wide for 8 bits";
 }
 
+/// Where a lint finding points, for a reader: "tensor 'x' row 3", "LUT silu", "shard 1".
+std::string findingPlace(const LintFinding &f)
+{
+    if (!f.tensor.empty())
+        return "tensor '" + f.tensor + "'" + (f.row >= 0 ? " row " + std::to_string(f.row) : std::string());
+    if (!f.lut.empty())
+        return "LUT " + f.lut;
+    if (f.shard >= 0)
+        return "shard " + std::to_string(f.shard);
+    return {};
+}
+
+/// The verdict is lint's: one check per rule and severity (the first finding as its example), then what lint does
+/// not look at (warnings while reading). Lint errors block; warnings ask for a review.
 void addChecks(ReportData &r)
 {
     const auto &res = *r.result;
     auto add = [&](ReportCheck::Level l, std::string what) { r.checks.push_back({l, std::move(what)}); };
-    char buf[256];
-    if (int(res.shards.size()) > kMaxShards) {
-        std::snprintf(buf, sizeof buf, "%zu shards: the ModelManifest holds at most MAX_SHARDS = %d", res.shards.size(),
-                      kMaxShards);
-        add(ReportCheck::Blocking, buf);
+    std::vector<std::pair<const LintFinding *, int>> groups; // first finding of a (severity, rule), count
+    for (const auto &f : r.lint.findings) {
+        auto it = std::find_if(groups.begin(), groups.end(), [&](const auto &g) {
+            return g.first->rule == f.rule && g.first->severity == f.severity;
+        });
+        if (it == groups.end())
+            groups.emplace_back(&f, 1);
+        else
+            ++it->second;
     }
-    for (const auto &s : r.shards)
-        if (!s.cost.fitsAccount) {
-            std::snprintf(buf, sizeof buf, "shard %d: account of %s exceeds the 10 MiB account limit", s.shard.index,
-                          groupDigits(s.cost.accountBytes).c_str());
-            add(ReportCheck::Blocking, buf);
-        }
-    int over = 0;
-    for (const auto &m : r.matmuls)
-        over += m.fits ? 0 : 1;
-    if (over) {
-        std::snprintf(buf, sizeof buf, "%d matri%s need more than %s compute units in one sol_matmul_i8 call", over,
-                      over == 1 ? "x" : "ces", groupDigits(kTransactionCuLimit).c_str());
-        add(ReportCheck::Blocking, buf);
+    for (const auto &[f, n] : groups) {
+        const std::string place = findingPlace(*f);
+        add(f->severity == LintSeverity::Error ? ReportCheck::Blocking : ReportCheck::Warning,
+            "lint " + f->rule + (n > 1 ? " (" + std::to_string(n) + " findings, e.g. " : " (") +
+                (place.empty() ? std::string() : place + ": ") + f->message + ")");
     }
-    int damaged = 0, small = 0;
-    for (const auto &o : r.outliers)
-        if (o.belowThreshold && res.tensors[std::size_t(o.index)].isMatrix())
-            (o.damage ? damaged : small) += 1;
-    if (damaged) {
-        std::snprintf(buf, sizeof buf, "%d matri%s below %.0f dB SNR with real damage", damaged,
-                      damaged == 1 ? "x" : "ces", r.options.minSnr);
-        add(ReportCheck::Blocking, buf);
-    }
-    if (small) {
-        std::snprintf(buf, sizeof buf, "%d matri%s below %.0f dB SNR from a small or zero signal (no real damage)",
-                      small, small == 1 ? "x" : "ces", r.options.minSnr);
-        add(ReportCheck::Warning, buf);
-    }
-    if (!res.skipped.empty())
-        add(ReportCheck::Warning, std::to_string(res.skipped.size()) + " tensor(s) not quantized (see Skipped)");
     if (!res.warnings.empty())
         add(ReportCheck::Warning, std::to_string(res.warnings.size()) + " warning(s) while reading or quantizing");
-    for (const auto &l : r.luts)
-        if (l.analysis.monotonicViolations > 0)
-            add(ReportCheck::Warning, std::string("LUT ") + lutName(l.analysis.kind) + " is not monotonic in input "
-                                      "order (" + std::to_string(l.analysis.monotonicViolations) + " step(s))");
-    if (r.checks.empty() || std::none_of(r.checks.begin(), r.checks.end(),
-                                         [](const ReportCheck &c) { return c.level != ReportCheck::Pass; })) {
-        std::snprintf(buf, sizeof buf, "%zu shard(s), every account within 10 MiB, every matrix within one "
-                                       "transaction's compute, no matrix below %.0f dB with real damage",
+    if (r.checks.empty()) {
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "lint passes with no finding: %zu shard(s), every account within 10 MiB, every "
+                                       "matrix within one transaction's compute, no matrix below %.0f dB",
                       res.shards.size(), r.options.minSnr);
         add(ReportCheck::Pass, buf);
     }
+}
+
+std::string lintCommandLine(const ReportData &r)
+{
+    char snr[32];
+    std::snprintf(snr, sizeof snr, "%g", r.options.minSnr);
+    return "quantlens-cli lint " + r.source + " --min-snr " + snr + (r.options.strict ? " --strict" : "");
+}
+
+void hashInputs(std::vector<ReportInput> &out, const Session &s, const std::string &fileRole,
+                const std::string &folderRole)
+{
+    if (s.kind == InputKind::Checkpoint) {
+        out.push_back(hashedInput(fileRole, s.path));
+        return;
+    }
+    std::vector<fs::path> files;
+    for (const auto &e : fs::directory_iterator(s.path))
+        if (e.is_regular_file())
+            files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto &f : files)
+        out.push_back(hashedInput(folderRole, f));
 }
 
 } // namespace
@@ -237,7 +248,7 @@ ReportCheck::Level ReportData::verdict() const
     return worst;
 }
 
-ReportData buildReport(const Session &session, const ReportOptions &options)
+ReportData buildReport(const Session &session, const ReportOptions &options, std::shared_ptr<const Session> compareWith)
 {
     if (!session.result)
         throw Error(ErrorKind::Internal, "the session has no result", session.path.string());
@@ -251,17 +262,9 @@ ReportData buildReport(const Session &session, const ReportOptions &options)
     r.options = options;
     const QuantizeResult &res = *session.result;
 
-    if (session.kind == InputKind::Checkpoint) {
-        r.inputs.push_back(hashedInput("checkpoint", session.path));
-    } else {
-        std::vector<fs::path> files;
-        for (const auto &e : fs::directory_iterator(session.path))
-            if (e.is_regular_file())
-                files.push_back(e.path());
-        std::sort(files.begin(), files.end());
-        for (const auto &f : files)
-            r.inputs.push_back(hashedInput("output folder", f));
-    }
+    hashInputs(r.inputs, session, "checkpoint", "output folder");
+    if (compareWith)
+        hashInputs(r.inputs, *compareWith, "compared with (B): checkpoint", "compared with (B): output folder");
     if (!options.overridesFile.empty())
         r.inputs.push_back(hashedInput("overrides", options.overridesFile));
 
@@ -289,7 +292,7 @@ ReportData buildReport(const Session &session, const ReportOptions &options)
         }
     }
     for (double s : allScales)
-        r.flooredScales += s <= kFloorScale * 1.0001 ? 1 : 0;
+        r.flooredScales += s <= chain::kScaleFloor * 1.0001 ? 1 : 0;
     r.modelScales = quartiles(std::move(allScales));
 
     // Worst first; an undefined SNR (all zeros) sorts first, it is below any threshold.
@@ -359,7 +362,34 @@ ReportData buildReport(const Session &session, const ReportOptions &options)
         }
         r.shards.push_back(std::move(rs));
     }
+    // The same rules and inputs as `quantlens-cli lint INPUT --min-snr <minSnr>`.
+    LintOptions lo;
+    lo.minSnrDb = options.minSnr;
+    lo.strict = options.strict;
+    r.lint = lintResult(res, lintInputsFor(session), lo);
+    r.lintCommand = lintCommandLine(r);
     addChecks(r);
+
+    if (compareWith) {
+        ReportComparison c;
+        c.a = std::make_shared<const Session>(session);
+        c.b = std::move(compareWith);
+        c.result = std::make_shared<const CompareResult>(compare(*c.a, *c.b));
+        // The plots are per row: draw the matrices whose shipped bytes changed most (a bias's one row says little),
+        // the largest FP32 change breaking ties.
+        std::vector<const TensorDelta *> matrices;
+        for (const auto &d : c.result->tensors)
+            if (d.bothSides() && d.status == TensorStatus::Changed && d.a->isMatrix() && d.a->rows > 1)
+                matrices.push_back(&d);
+        std::stable_sort(matrices.begin(), matrices.end(), [](const TensorDelta *x, const TensorDelta *y) {
+            const auto bx = x->int8BytesChanged.value_or(0), by = y->int8BytesChanged.value_or(0);
+            return bx != by ? bx > by : x->relL2Change.value_or(0) > y->relL2Change.value_or(0);
+        });
+        for (const auto *d : matrices)
+            if (int(c.plotted.size()) < options.compareFigures)
+                c.plotted.push_back(d->name);
+        r.comparison = std::move(c);
+    }
     return r;
 }
 

@@ -3,6 +3,8 @@
 // Session with no Qt. The writers (reportwriters.h here, the PDF and figures in ui/) only format these values.
 #include "artifacts/lutsaturation.h"
 #include "inspection/analysis.h"
+#include "inspection/lint.h"
+#include "session/compare.h"
 #include "session/session.h"
 
 #include <array>
@@ -13,11 +15,11 @@
 
 namespace ql {
 
-/// The on-chain limits the report checks against (SPEC §7).
-constexpr int kMaxShards = 4;                          ///< ModelManifest MAX_SHARDS
-constexpr uint64_t kMatmulBaseCu = 100;                ///< sol_matmul_i8: 100 + rows × cols compute units per call
-constexpr uint64_t kTransactionCuLimit = 1'400'000;    ///< compute units a transaction may use
-constexpr uint64_t kShardExtraTransactions = 2;        ///< create + finalize around the upload chunks
+/// The on-chain limits the report shows (SPEC §7): lint's, so that the two never disagree.
+constexpr int kMaxShards = int(chain::kMaxShards);                ///< ModelManifest MAX_SHARDS
+constexpr uint64_t kMatmulBaseCu = chain::kMatmulBaseUnits;       ///< sol_matmul_i8: 100 + rows × cols CU per call
+constexpr uint64_t kTransactionCuLimit = chain::kMaxComputeUnits; ///< compute units a transaction may use
+constexpr uint64_t kShardExtraTransactions = 2;                   ///< create + finalize around the upload chunks
 
 enum class ReportFormat { Html, Markdown, Pdf, Csv, Json };
 /// "html", "md", "pdf", "csv", "json" (also "markdown"); nullopt for anything else.
@@ -30,10 +32,13 @@ bool reportNeedsFigures(ReportFormat f);
 
 struct ReportOptions
 {
-    double minSnr = 20.0;                 ///< below this a tensor is an outlier (the seed's "investigate" band)
+    double minSnr = 20.0;                 ///< below this a tensor is an outlier (the seed's "investigate" band); also
+                                          ///< lint's --min-snr quality gate
+    bool strict = false;                  ///< lint --strict: warnings are errors (and block the verdict)
     int worstTensors = 3;                 ///< tensors whose histograms the report draws
     int maxOutliers = 25;                 ///< outliers analysed in full (the layer table lists every tensor)
     std::filesystem::path overridesFile;  ///< hashed and named when the overrides came from a file
+    int compareFigures = 3;               ///< changed tensors (largest change first) drawn as the compare view does
 };
 
 /// One file the report was made from.
@@ -88,6 +93,15 @@ struct ReportMatmul
     bool fits = true;          ///< ≤ 1.4 M compute units
 };
 
+/// The report input compared with a second one (`--compare B`, or the window's compare view): core/session/compare.h's
+/// result, which points into both sessions' results, so the sessions are kept here with it.
+struct ReportComparison
+{
+    std::shared_ptr<const Session> a, b;
+    std::shared_ptr<const CompareResult> result;
+    std::vector<std::string> plotted; ///< tensors whose A/B plots the report draws, largest change first
+};
+
 /// One thing the report checked, for the verdict block.
 struct ReportCheck
 {
@@ -121,15 +135,20 @@ struct ReportData
     std::vector<ReportShard> shards;
     std::vector<ReportMatmul> matmuls;          ///< matrices in file order
     std::vector<std::string> overridden;       ///< tensors whose strategy the overrides changed
-    std::vector<ReportCheck> checks;
+    LintReport lint;                           ///< lintResult() on the input, as `quantlens-cli lint` runs it
+    std::string lintCommand;                   ///< the lint command line that gives the same findings
+    std::optional<ReportComparison> comparison;
+    std::vector<ReportCheck> checks;           ///< the verdict: lint's findings by rule, then reader warnings
 
     /// The worst level among the checks.
     ReportCheck::Level verdict() const;
     const QuantizedTensor &tensor(int index) const { return result->tensors[std::size_t(index)]; }
 };
 
-/// Assembles the report from an opened input. Hashes the input files (and each shard's bytes). Throws ql::Error.
-ReportData buildReport(const Session &session, const ReportOptions &options = {});
+/// Assembles the report from an opened input. Hashes the input files (and each shard's bytes), lints it and, given
+/// `compareWith`, compares it with that second session (B, hashed too). Throws ql::Error.
+ReportData buildReport(const Session &session, const ReportOptions &options = {},
+                       std::shared_ptr<const Session> compareWith = nullptr);
 
 /// SHA-256 of a whole file, lower-case hex. Throws an input Error naming the file.
 std::string sha256OfFile(const std::filesystem::path &path);

@@ -58,6 +58,9 @@ Json reportJson(const ReportData &r)
     for (const auto &c : r.checks)
         checks.push_back({{"level", checkLevelName(c.level)}, {"what", c.what}});
     j["verdict"] = {{"level", checkLevelName(r.verdict())}, {"min_snr_db", r.options.minSnr}, {"checks", checks}};
+    // Exactly `quantlens-cli lint INPUT --min-snr X --json` (less its "input"), plus the command that reproduces it.
+    j["lint"] = lintReportJson(r.lint);
+    j["lint"]["command"] = r.lintCommand;
 
     j["model"] = {{"type", res.model.modelType}, {"format", res.model.format()},
                   {"architecture", res.model.architecture}};
@@ -171,6 +174,13 @@ Json reportJson(const ReportData &r)
         skipped.push_back({{"name", s.name}, {"reason", s.reason}});
     j["skipped"] = skipped;
     j["warnings"] = res.warnings;
+    // Exactly `quantlens-cli compare INPUT B --json`, plus the tensors the figures show.
+    if (r.comparison) {
+        j["comparison"] = compareResultJson(*r.comparison->result);
+        j["comparison"]["plotted"] = r.comparison->plotted;
+    } else {
+        j["comparison"] = nullptr;
+    }
     return j;
 }
 

@@ -116,7 +116,6 @@ ReportSection worstSection(const ReportData &r)
 {
     ReportSection s{"worst", "Worst tensors: per-row SNR and histograms", {}, {}};
     s.figureColumns = 3;
-    s.pageBreak = true;
     std::string names;
     for (int i : r.worst)
         names += (names.empty() ? "" : ", ") + r.tensor(i).name + " (" + db(r.tensor(i).stats.snrDb()) + " dB)";
@@ -235,6 +234,138 @@ ReportSection overridesSection(const ReportData &r)
     return s;
 }
 
+ReportSection lintSection(const ReportData &r)
+{
+    const auto &l = r.lint;
+    ReportSection s{"lint", "Lint verdicts", {}, {}};
+    s.paragraphs.push_back(std::string("Gate ") + (l.ok() ? "passes" : "FAILS") + ": " + std::to_string(l.errors()) +
+                           " error(s), " + std::to_string(l.warnings()) + " warning(s), the findings of `" +
+                           r.lintCommand + "` (the CI gate; exit 0 only without an error). On-chain limits (SPEC §7) "
+                           "and the SNR gate are errors, suspicious content is a warning" +
+                           (l.options.strict ? " (--strict: warnings count as errors)." : ".") +
+                           (l.codesChecked ? "" : " The INT8 codes were not read, so the code rules did not run."));
+    if (l.findings.empty()) {
+        s.paragraphs.push_back("No finding.");
+        return s;
+    }
+    ReportTable t{{"severity", "rule", "tensor / LUT / shard", "row", "finding"},
+                  {false, false, false, true, false},
+                  {},
+                  {}};
+    for (const auto &f : l.findings)
+        t.rows.push_back({f.severity == LintSeverity::Error ? "error" : "warning", f.rule,
+                          !f.tensor.empty() ? f.tensor
+                          : !f.lut.empty()  ? "LUT " + f.lut
+                          : f.shard >= 0    ? "shard " + std::to_string(f.shard)
+                                            : std::string("–"),
+                          f.row >= 0 ? std::to_string(f.row) : std::string("–"), f.message});
+    s.tables.push_back(std::move(t));
+    return s;
+}
+
+std::string optDb(const std::optional<double> &v, const char *f = "%.2f")
+{
+    if (!v)
+        return "–";
+    if (!std::isfinite(*v))
+        return "inf";
+    return fmt(f, *v);
+}
+
+ReportSection compareSection(const ReportData &r)
+{
+    const auto &c = *r.comparison->result;
+    const auto &m = c.summary;
+    ReportSection s{"compare", "Comparison with " + c.pathB, {}, {}};
+    s.pageBreak = true;
+    s.figureColumns = 3;
+    std::string upload;
+    if (m.identical() && m.int8BytesChanged == 0 && !c.layoutChanged)
+        upload = "nothing to upload";
+    else if (m.patchTransactions)
+        upload = "patching the finalized accounts would take " + count(*m.patchTransactions) +
+                 " transactions (changed chunks + finalize, needs a program that can re-open them); in practice each "
+                 "changed shard is a new account: " + count(m.recreateTransactions) + " transactions";
+    else
+        upload = "a shard is new or resized, so no account can be patched: re-creating takes " +
+                 count(m.recreateTransactions) + " transactions";
+    s.paragraphs.push_back("A is this report's input (" + c.pathA + "), B is " + c.pathB + " (same as `quantlens-cli "
+                           "compare A B`). " + (m.identical() ? "Identical" : "Different") + ": " +
+                           std::to_string(m.same) + " same, " + std::to_string(m.changed) + " changed, " +
+                           std::to_string(m.reshaped) + " reshaped, " + std::to_string(m.added) + " added, " +
+                           std::to_string(m.removed) + " removed. INT8: " + count(m.int8BytesChanged) + " bytes in " +
+                           count(m.chunksChanged) + " upload chunks differ; shards " + std::to_string(c.shardCountA) +
+                           " → " + std::to_string(c.shardCountB) + (c.layoutChanged ? " (layout changed)" : "") + ", " +
+                           std::to_string(c.tensorsMoved) + " tensor(s) moved. Upload: " + upload +
+                           "; rent difference " + fmt("%+.6f", m.rentDeltaSol) + " SOL.");
+    std::string added, removed;
+    for (const auto &d : c.tensors) {
+        if (d.status == TensorStatus::Added)
+            added += (added.empty() ? "" : ", ") + d.name;
+        if (d.status == TensorStatus::Removed)
+            removed += (removed.empty() ? "" : ", ") + d.name;
+    }
+    s.paragraphs.push_back("Added in B: " + (added.empty() ? std::string("none") : added) + ". Removed from A: " +
+                           (removed.empty() ? std::string("none") : removed) + ".");
+    if (!r.comparison->plotted.empty()) {
+        std::string names;
+        for (const auto &n : r.comparison->plotted)
+            names += (names.empty() ? "" : ", ") + n;
+        s.paragraphs.push_back("Drawn as in the compare view (A blue, B orange): the matrices with the most changed INT8 bytes, " + names + ".");
+    }
+    ReportTable sh{{"shard", "A offset + size", "B offset + size", "bytes changed", "chunks changed", "patch tx",
+                    "re-create tx", "rent Δ SOL", "changed chunks"},
+                   {true, true, true, true, true, true, true, true, false},
+                   {},
+                   "Shards: what re-uploading costs (SPEC §7)"};
+    auto side = [](const std::optional<Shard> &x) {
+        return x ? count(x->offset) + " + " + count(x->size) : std::string("–");
+    };
+    for (const auto &d : c.shards) {
+        std::string ranges;
+        for (std::size_t i = 0; i < d.chunkRanges.size(); ++i) {
+            if (i == 8) {
+                ranges += " … (+" + std::to_string(d.chunkRanges.size() - i) + ")";
+                break;
+            }
+            ranges += (i ? ", " : "") + std::to_string(d.chunkRanges[i].first) +
+                      (d.chunkRanges[i].last != d.chunkRanges[i].first ? "–" + std::to_string(d.chunkRanges[i].last)
+                                                                       : std::string());
+        }
+        sh.rows.push_back({std::to_string(d.index), side(d.a), side(d.b), count(d.bytesChanged), count(d.chunksChanged),
+                           d.patchTransactions ? count(*d.patchTransactions) : std::string("new account"),
+                           count(d.recreateTransactions), fmt("%+.6f", d.rentDeltaSol),
+                           ranges.empty() ? std::string("none") : ranges});
+    }
+    s.tables.push_back(std::move(sh));
+    // max |Δw| and the strategies of unchanged tensors are in the JSON: on A4 the names need the width.
+    ReportTable t{{"tensor", "status", "shape A → B", "rel. L2 change", "SNR A", "SNR B", "Δ SNR dB", "scale drift",
+                   "INT8 bytes changed", "strategy"},
+                  {false, false, false, true, true, true, true, true, true, false},
+                  {},
+                  "Tensors that differ (the JSON report lists every tensor)"};
+    int same = 0;
+    for (const auto &d : c.tensors) {
+        if (d.status == TensorStatus::Same) {
+            ++same;
+            continue;
+        }
+        const std::string shapeA = d.a ? shapeText(d.a->shape) : "–", shapeB = d.b ? shapeText(d.b->shape) : "–";
+        t.rows.push_back({d.name, statusName(d.status), shapeA == shapeB ? shapeA : shapeA + " → " + shapeB,
+                          optDb(d.relL2Change, "%.3g"), optDb(d.snrA), optDb(d.snrB), optDb(d.snrDelta, "%+.2f"),
+                          optDb(d.scaleMaxRelChange, "%.3g"),
+                          d.int8BytesChanged ? count(*d.int8BytesChanged) : std::string("–"),
+                          d.strategyChanged && d.a && d.b ? d.a->strategy.name() + " → " + d.b->strategy.name()
+                          : d.bothSides()                 ? std::string("same")
+                          : d.b                           ? d.b->strategy.name()
+                                                          : d.a->strategy.name()});
+    }
+    if (!t.rows.empty())
+        s.tables.push_back(std::move(t));
+    s.paragraphs.push_back(std::to_string(same) + " tensor(s) are identical on both sides and not listed.");
+    return s;
+}
+
 ReportSection layersSection(const ReportData &r)
 {
     ReportSection s{"layers", "Layer table", {}, {}};
@@ -278,9 +409,16 @@ ReportSection notesSection(const ReportData &r)
 
 std::vector<ReportSection> reportSections(const ReportData &r)
 {
-    return {inputsSection(r),  modelSection(r),   snrSection(r),      outliersSection(r), worstSection(r),
-            scalesSection(r),  lutSection(r),     shardSection(r),    computeSection(r),  overridesSection(r),
-            layersSection(r),  notesSection(r)};
+    // Lint first: it is the verdict's evidence. The comparison before the long layer table, where a reviewer of an
+    // update looks first.
+    std::vector<ReportSection> s = {lintSection(r),     inputsSection(r),  modelSection(r),   snrSection(r),
+                                    outliersSection(r), worstSection(r),   scalesSection(r),  lutSection(r),
+                                    shardSection(r),    computeSection(r), overridesSection(r)};
+    if (r.comparison)
+        s.push_back(compareSection(r));
+    s.push_back(layersSection(r));
+    s.push_back(notesSection(r));
+    return s;
 }
 
 } // namespace ql

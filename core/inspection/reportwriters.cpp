@@ -85,13 +85,21 @@ std::vector<std::pair<std::string, std::string>> keyFigures(const ReportData &r)
     double rent = 0;
     for (const auto &s : r.shards)
         rent += s.cost.rentSol;
-    return {{"model", res.model.format()},
+    std::vector<std::pair<std::string, std::string>> kpis = {{"model", res.model.format()},
             {"mean / min SNR", fmt("%.2f", r.snr.meanSnr) + " / " + fmt("%.2f dB", r.snr.minSnr)},
             {"below " + fmt("%.0f dB", r.options.minSnr), std::to_string(r.outliers.size()) + " tensor(s)"},
             {"INT8 size", humanBytes(res.totalBytes) + " (" +
                               fmt("%.2f×", res.totalBytes ? double(res.fp32Bytes) / double(res.totalBytes) : 0.0) + ")"},
             {"shards", std::to_string(r.shards.size()) + " of " + std::to_string(kMaxShards)},
             {"rent", fmt("%.4f SOL", rent)}};
+    kpis.push_back({"lint", std::to_string(r.lint.errors()) + " error(s), " + std::to_string(r.lint.warnings()) +
+                                " warning(s)"});
+    if (r.comparison) {
+        const auto &m = r.comparison->result->summary;
+        kpis.push_back({"vs B", std::to_string(m.changed + m.reshaped + m.added + m.removed) + " tensor(s) differ, " +
+                                    groupDigits(m.int8BytesChanged) + " INT8 bytes"});
+    }
+    return kpis;
 }
 
 std::string mdEscape(const std::string &s)
@@ -197,9 +205,14 @@ std::string renderHtml(const ReportData &r, const std::vector<ReportSection> &se
     h += "</ul>\n";
     const auto kpis = keyFigures(r);
     if (rich) {
-        h += "<table cellpadding=\"3\" cellspacing=\"0\"><tr>";
-        for (const auto &[k, v] : kpis)
-            h += "<td><span class=\"caption\">" + htmlEscape(k) + "</span><br><b>" + htmlEscape(v) + "</b></td>";
+        // Four figures a row: eight in one row of the A4 page wrapped mid-word.
+        h += "<table cellpadding=\"3\" cellspacing=\"0\">";
+        for (std::size_t i = 0; i < kpis.size(); ++i) {
+            if (i % 4 == 0)
+                h += i ? "</tr><tr>" : "<tr>";
+            h += "<td width=\"25%\"><span class=\"caption\">" + htmlEscape(kpis[i].first) + "</span><br><b>" +
+                 htmlEscape(kpis[i].second) + "</b></td>";
+        }
         h += "</tr></table><p>Reviewed by: ______________________ &nbsp; Date: __________ &nbsp; Decision: "
              "approve / reject</p></td></tr></table>\n";
     } else {

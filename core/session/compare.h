@@ -101,6 +101,10 @@ struct CompareOptions
 /// b.result: keep the sessions alive while using it. FP32 weights are read block by block, never copied whole.
 CompareResult compare(const Session &a, const Session &b, const CompareOptions &options = {});
 
+/// {"a", "b", "tensors": [...], "shards": [...], "layout_changed", "summary": {...}}: what `quantlens-cli compare
+/// --json` prints (documented in the README); infinite or absent figures are null.
+Json compareResultJson(const CompareResult &result);
+
 /// Shard comparison alone, from two INT8 buffers and their shard maps (SPEC §7 costs).
 std::vector<ShardDelta> compareShards(const std::vector<int8_t> &a, const std::vector<Shard> &sa,
                                       const std::vector<int8_t> &b, const std::vector<Shard> &sb);
