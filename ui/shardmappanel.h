@@ -6,6 +6,7 @@
 
 class QLabel;
 class QLineEdit;
+class QSplitter;
 class QTableWidget;
 class QToolButton;
 class ShardMapView;
@@ -28,6 +29,7 @@ public:
     void setSelectedTensor(int index);
 
     ShardMapView *view() const { return m_view; }
+    QTableWidget *shardTable() const { return m_shards; }
     /// Parses "2174976", "2,174,976", "0x213000" or "0x21_3000"; nullopt for anything else.
     static std::optional<uint64_t> parseOffset(const QString &text);
     /// True once the SHA-256 of every shard is in the table.
@@ -57,6 +59,7 @@ private:
     QLabel *m_goToStatus = nullptr;
     QLabel *m_selection = nullptr;
     QTableWidget *m_shards = nullptr;
+    QSplitter *m_splitter = nullptr;
     int m_hashGeneration = 0; ///< results of hashing jobs started for an older result are dropped
     bool m_hashesReady = false;
 };

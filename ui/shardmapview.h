@@ -3,7 +3,10 @@
 
 #include <QAbstractScrollArea>
 #include <QColor>
+#include <QRect>
 #include <QStaticText>
+#include <QString>
+#include <QVector>
 
 #include <array>
 #include <memory>
@@ -58,6 +61,17 @@ public:
     /// Rows shown, [first, last).
     std::pair<int64_t, int64_t> visibleRows() const;
 
+    /// A shard label as painted: a tag beside the boundary (in the map) or the shard's offset (in the gutter).
+    struct Label
+    {
+        QRect box;
+        QString text;
+        bool gutter = false;
+    };
+    /// The shard labels painted for the visible rows, in viewport coordinates: no two overlap (a label that would
+    /// overlap one before it is left out, so a map of 128 shards labels every few), tags end inside the viewport.
+    QVector<Label> shardLabels() const;
+
 public Q_SLOTS:
     /// Zooms keeping the byte at the viewport centre in place.
     void setZoom(int level);
@@ -100,12 +114,12 @@ private:
     void paintBytes(QPainter &p, int64_t first, int64_t last) const;
     void paintGrid(QPainter &p, int64_t first, int64_t last) const;
     void paintAlignment(QPainter &p, int64_t first, int64_t last) const;
-    void paintShardBoundaries(QPainter &p, int64_t first, int64_t last) const;
+    void paintShardBoundaries(QPainter &p, int64_t first, int64_t last, const QVector<Label> &labels) const;
     void paintText(QPainter &p, int64_t first, int64_t last) const;
     void paintSelection(QPainter &p, int64_t first, int64_t last) const;
     void paintHighlights(QPainter &p, int64_t first, int64_t last) const;
     void paintMarks(QPainter &p, int64_t first, int64_t last) const;
-    void paintGutter(QPainter &p, int64_t first, int64_t last) const;
+    void paintGutter(QPainter &p, int64_t first, int64_t last, const QVector<Label> &labels) const;
     QColor byteColor(int tensor, int8_t q) const;
 
     std::shared_ptr<const ql::QuantizeResult> m_result;
