@@ -7,6 +7,7 @@
 #include "snrbardelegate.h"
 #include "strategydelegate.h"
 
+#include <algorithm>
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -127,8 +128,15 @@ void LayerTablePanel::setResults(std::shared_ptr<const ql::QuantizeResult> resul
     const bool hasBaseline = baseline != nullptr;
     QStringList warnings;
     if (result) {
-        for (const auto &w : result->warnings)
-            warnings << QString::fromStdString(w).toHtmlEscaped();
+        // The CLI's lines, except that a skipped tensor's short line gives way to the reason the core records for it
+        // (one line per tensor, not two).
+        for (const auto &w : result->warnings) {
+            const bool skippedLine = std::any_of(result->skipped.begin(), result->skipped.end(), [&](const auto &sk) {
+                return w.rfind("skipped '" + sk.name + "'", 0) == 0;
+            });
+            if (!skippedLine)
+                warnings << QString::fromStdString(w).toHtmlEscaped();
+        }
         for (const auto &sk : result->skipped)
             warnings << tr("skipped %1: %2").arg(QString::fromStdString(sk.name).toHtmlEscaped(),
                                                  QString::fromStdString(sk.reason).toHtmlEscaped());
