@@ -38,6 +38,7 @@
 #include <QTest>
 #include <QUndoStack>
 
+#include <filesystem>
 #include <set>
 
 namespace {
@@ -192,6 +193,7 @@ private Q_SLOTS:
         QVERIFY(open(w, kPolicy));
         QTableView *tv = w.tablePanel()->view();
         tv->sortByColumn(LayerTableModel::Name, Qt::AscendingOrder);
+        tv->clearSelection();
         tv->selectionModel()->select(tv->model()->index(0, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
         tv->selectionModel()->select(tv->model()->index(2, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
         tv->setFocus();
@@ -314,6 +316,16 @@ private Q_SLOTS:
         QVERIFY(panel.warningsLabel()->text().contains(QStringLiteral("nothing.matches.*")));
         // And none for a clean checkpoint.
         QVERIFY(open(w, kPolicy));
+        QVERIFY(!warnings->isVisible());
+        // Rules loaded in the window: the warning appears with the re-quantization, and goes with its undo.
+        QTemporaryDir tmp;
+        o.save(std::filesystem::path(tmp.filePath(QStringLiteral("o.json")).toStdString()));
+        w.document()->loadOverrides(tmp.filePath(QStringLiteral("o.json")));
+        QVERIFY(QTest::qWaitFor([&] { return !w.document()->isBusy(); }, 60000));
+        QVERIFY(warnings->isVisible());
+        QVERIFY(warnings->text().contains(QStringLiteral("matches no tensor")));
+        w.document()->undoStack()->undo();
+        QVERIFY(QTest::qWaitFor([&] { return !w.document()->isBusy(); }, 60000));
         QVERIFY(!warnings->isVisible());
     }
 
