@@ -53,9 +53,11 @@ void showLegend(QCustomPlot *plot)
 ComparePlots::ComparePlots(QWidget *parent)
     : QWidget(parent)
     , m_header(new QLabel(this))
-    , m_hist(makeInspectorPlot(this, QSize(240, 160)))
-    , m_snr(makeInspectorPlot(this, QSize(240, 160)))
-    , m_ratio(makeInspectorPlot(this, QSize(240, 160)))
+    // Three side by side must leave the table room in an 800 px window (at 240 px each the view scrolled sideways
+    // and the summary and the table's names were cut).
+    , m_hist(makeInspectorPlot(this, QSize(160, 140)))
+    , m_snr(makeInspectorPlot(this, QSize(160, 140)))
+    , m_ratio(makeInspectorPlot(this, QSize(160, 140)))
 {
     m_header->setTextFormat(Qt::RichText);
     m_header->setWordWrap(true);

@@ -50,13 +50,16 @@ CompareView::CompareView(QWidget *parent)
     m_summary->setTextFormat(Qt::RichText);
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    for (QLabel *l : {m_labelA, m_labelB})
+    for (QLabel *l : {m_labelA, m_labelB}) {
         l->setTextFormat(Qt::RichText);
+        l->setWordWrap(true); // one line set the view's minimum width past an 800 px window
+    }
 
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_filter, 1);
     controls->addWidget(m_changedOnly);
     auto *left = new QWidget(this);
+    left->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("layers.0.mamba.in_proj.weight")) + 40);
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
     leftLayout->addLayout(controls);

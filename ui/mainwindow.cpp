@@ -2,6 +2,7 @@
 
 #include "base/errors.h"
 #include "compareview.h"
+#include "elidedlabel.h"
 #include "evaluateview.h"
 #include "inspection/summary.h"
 #include "layertablepanel.h"
@@ -56,7 +57,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_shards(new ShardMapPanel(this))
     , m_compare(new CompareView(this))
     , m_evaluate(new EvaluateView(this))
-    , m_summary(new QLabel(this))
+    , m_summary(new ElidedLabel(this))
     , m_progress(new QProgressBar(this))
     , m_cancel(new QToolButton(this))
 {

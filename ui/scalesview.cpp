@@ -252,7 +252,8 @@ void ScalesView::rebuildTensorPlots()
         bars->setBrush(fill);
         bars->setPen(QPen(sel, 2));
         bars->setName(name);
-        m_histTitle->setText(tr("Scale distribution: %1 vs. the whole model").arg(name));
+        // Two lines: one, with a long tensor name, was wider than the plot at 800 px and lost both ends.
+        m_histTitle->setText(tr("Scale distribution vs. the whole model\n%1").arg(name));
     } else {
         m_channelTitle->setText(tr("Per-channel scales (select a tensor)"));
         m_histTitle->setText(tr("Scale distribution of the whole model"));

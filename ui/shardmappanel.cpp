@@ -72,16 +72,22 @@ ShardMapPanel::ShardMapPanel(QWidget *parent)
     m_goToStatus->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_zoomLabel->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Preferred);
 
-    auto *bar = new QHBoxLayout;
-    bar->addWidget(m_zoomOut);
-    bar->addWidget(m_zoomIn);
-    bar->addWidget(m_fit);
-    bar->addWidget(m_zoomLabel);
-    bar->addSpacing(16);
-    bar->addWidget(new QLabel(tr("Go to offset:"), this));
-    bar->addWidget(m_goTo);
-    bar->addWidget(go);
-    bar->addWidget(m_goToStatus, 1);
+    // Zoom controls and go-to side by side when the panel is wide enough, stacked otherwise (resizeEvent): in one
+    // row they need ~900 px, and at 800x600 the whole panel scrolled sideways with the Go button out of sight.
+    m_zoomRow = new QHBoxLayout;
+    m_zoomRow->addWidget(m_zoomOut);
+    m_zoomRow->addWidget(m_zoomIn);
+    m_zoomRow->addWidget(m_fit);
+    m_zoomRow->addWidget(m_zoomLabel);
+    m_goRow = new QHBoxLayout;
+    m_goRow->addWidget(new QLabel(tr("Go to offset:"), this));
+    m_goRow->addWidget(m_goTo);
+    m_goRow->addWidget(go);
+    m_goRow->addWidget(m_goToStatus, 1);
+    m_bar = new QBoxLayout(QBoxLayout::LeftToRight);
+    m_bar->setSpacing(16);
+    m_bar->addLayout(m_zoomRow);
+    m_bar->addLayout(m_goRow, 1);
 
     m_selection = new QLabel(this);
     m_selection->setObjectName(QStringLiteral("selectionLabel"));
@@ -119,7 +125,8 @@ ShardMapPanel::ShardMapPanel(QWidget *parent)
     m_splitter->setStretchFactor(1, 1);
 
     auto *layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
+    layout->setSizeConstraint(QLayout::SetNoConstraint); // the minimum is minimumSizeHint()'s: the stacked bar's
+    layout->addLayout(m_bar);
     layout->addWidget(m_splitter, 1);
 
     connect(m_zoomIn, &QToolButton::clicked, m_view, &ShardMapView::zoomIn);
@@ -141,6 +148,27 @@ ShardMapPanel::ShardMapPanel(QWidget *parent)
 }
 
 ShardMapPanel::~ShardMapPanel() = default;
+
+QSize ShardMapPanel::minimumSizeHint() const
+{
+    // As narrow as the stacked controls: the bar goes back to one row once there is room (resizeEvent).
+    const QSize laidOut = QWidget::minimumSizeHint();
+    const QMargins m = layout()->contentsMargins();
+    const int stacked = std::max(m_zoomRow->minimumSize().width(), m_goRow->minimumSize().width()) + m.left() + m.right();
+    const int rows = m_bar->direction() == QBoxLayout::TopToBottom ? 0 : m_goRow->minimumSize().height() + m_bar->spacing();
+    return QSize(std::min(laidOut.width(), stacked), laidOut.height() + rows);
+}
+
+void ShardMapPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    const int oneRow = m_zoomRow->sizeHint().width() + m_bar->spacing() + m_goRow->minimumSize().width() +
+                       m_goToStatus->fontMetrics().horizontalAdvance(QStringLiteral("0x00000000 (0,000,000)")) +
+                       2 * layout()->contentsMargins().left();
+    const auto direction = width() >= oneRow ? QBoxLayout::LeftToRight : QBoxLayout::TopToBottom;
+    if (m_bar->direction() != direction)
+        m_bar->setDirection(direction);
+}
 
 void ShardMapPanel::setResult(std::shared_ptr<const ql::QuantizeResult> result)
 {

@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 
+class QBoxLayout;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QSplitter;
@@ -34,6 +36,7 @@ public:
     static std::optional<uint64_t> parseOffset(const QString &text);
     /// True once the SHA-256 of every shard is in the table.
     bool hashesReady() const { return m_hashesReady; }
+    QSize minimumSizeHint() const override;
 
 public Q_SLOTS:
     /// Goes to the offset typed in the box; says why in the status label when it cannot.
@@ -42,6 +45,9 @@ public Q_SLOTS:
 Q_SIGNALS:
     /// The user clicked a byte of tensor `index`.
     void tensorActivated(int index);
+
+protected:
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void fillShardTable();
@@ -60,6 +66,9 @@ private:
     QLabel *m_selection = nullptr;
     QTableWidget *m_shards = nullptr;
     QSplitter *m_splitter = nullptr;
+    QBoxLayout *m_bar = nullptr;
+    QHBoxLayout *m_zoomRow = nullptr;
+    QHBoxLayout *m_goRow = nullptr;
     int m_hashGeneration = 0; ///< results of hashing jobs started for an older result are dropped
     bool m_hashesReady = false;
 };

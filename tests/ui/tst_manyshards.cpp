@@ -88,12 +88,16 @@ private Q_SLOTS:
         QCoreApplication::processEvents();
         QTableWidget *table = panel.shardTable();
         QCOMPARE(table->rowCount(), 128);
+        // The controls fit the width (stacked when narrow): no sideways scrolling to reach Go.
+        QVERIFY2(panel.minimumSizeHint().width() <= size.width(), qPrintable(QString::number(panel.minimumSizeHint().width())));
+        auto *go = panel.findChild<QWidget *>(QStringLiteral("goButton"));
+        QVERIFY(go && QRect(QPoint(0, 0), panel.size()).contains(QRect(go->mapTo(&panel, QPoint(0, 0)), go->size())));
         // The map had ~50 px under a table sized to its 128 rows; now it has most of the height.
         QVERIFY2(panel.view()->height() >= size.height() / 2,
                  qPrintable(QStringLiteral("map %1 px of %2").arg(panel.view()->height()).arg(size.height())));
         QVERIFY(table->height() >= 60);
         QVERIFY(table->verticalScrollBar()->maximum() > 0); // 128 rows do not fit: the table scrolls
-        QVERIFY(table->verticalScrollBar()->isVisible());
+        QTRY_VERIFY(table->verticalScrollBar()->isVisible());
         // A splitter between them, so the user can give the table more room.
         auto *splitter = panel.findChild<QSplitter *>(QStringLiteral("shardSplitter"));
         QVERIFY(splitter);
