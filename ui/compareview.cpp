@@ -69,6 +69,9 @@ CompareView::CompareView(QWidget *parent)
     auto *mapLayout = new QVBoxLayout(maps);
     mapLayout->setContentsMargins(0, 0, 0, 0);
     mapLayout->addWidget(m_labelA);
+    // Two maps at the default preferred height made the page taller than a 1600x1000 window (map B cut off).
+    for (ShardMapView *map : {m_mapA, m_mapB})
+        map->setPreferredHeight(180);
     mapLayout->addWidget(m_mapA, 1);
     mapLayout->addWidget(m_labelB);
     mapLayout->addWidget(m_mapB, 1);

@@ -276,7 +276,7 @@ void ShardMapView::changeEvent(QEvent *event)
 
 void ShardMapView::scrollContentsBy(int, int) { viewport()->update(); }
 
-QSize ShardMapView::sizeHint() const { return QSize(900, 500); }
+QSize ShardMapView::sizeHint() const { return QSize(900, m_preferredHeight); }
 
 void ShardMapView::wheelEvent(QWheelEvent *event)
 {

@@ -58,6 +58,9 @@ public:
     std::optional<ByteOffset> offsetAt(const QPoint &viewportPos) const;
     /// Viewport rectangle of the cell holding `offset` (it may lie outside the viewport).
     QRect cellRect(ByteOffset offset) const;
+    /// The height sizeHint() asks for (500 by default). A view holding two maps asks for less: the window's scroll
+    /// area lays out a page with word-wrapped labels at its children's preferred heights.
+    void setPreferredHeight(int height) { m_preferredHeight = height; updateGeometry(); }
     /// Rows shown, [first, last).
     std::pair<int64_t, int64_t> visibleRows() const;
 
@@ -135,4 +138,5 @@ private:
     std::optional<ByteOffset> m_hovered;
     bool m_autoFit = true;
     int m_wheelRemainder = 0;
+    int m_preferredHeight = 500;
 };
