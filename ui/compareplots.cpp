@@ -53,9 +53,11 @@ void showLegend(QCustomPlot *plot)
 ComparePlots::ComparePlots(QWidget *parent)
     : QWidget(parent)
     , m_header(new QLabel(this))
-    , m_hist(makeInspectorPlot(this, QSize(240, 160)))
-    , m_snr(makeInspectorPlot(this, QSize(240, 160)))
-    , m_ratio(makeInspectorPlot(this, QSize(240, 160)))
+    // Three side by side must leave the table room in an 800 px window (at 240 px each the view scrolled sideways
+    // and the summary and the table's names were cut).
+    , m_hist(makeInspectorPlot(this, QSize(160, 140)))
+    , m_snr(makeInspectorPlot(this, QSize(160, 140)))
+    , m_ratio(makeInspectorPlot(this, QSize(160, 140)))
 {
     m_header->setTextFormat(Qt::RichText);
     m_header->setWordWrap(true);
@@ -66,7 +68,7 @@ ComparePlots::ComparePlots(QWidget *parent)
     setIntegerTicks(m_snr);
     setIntegerTicks(m_ratio);
     for (QCustomPlot *p : {m_hist, m_snr, m_ratio}) // three plots side by side: few ticks, or the labels collide
-        p->xAxis->ticker()->setTickCount(4);
+        p->xAxis->ticker()->setTickCount(3); // 4 still collided at 160 px (the 800x600 window)
     m_hist->xAxis->setLabel(tr("weight"));
     m_hist->yAxis->setLabel(tr("count"));
     m_snr->xAxis->setLabel(tr("row"));
@@ -120,7 +122,7 @@ void ComparePlots::showTensor(const ql::TensorDelta *d)
         m_header->setText(tr("<i>Select a tensor to compare its two sides.</i>"));
         m_histTitle->setText(tr("Weights, A and B"));
         m_snrTitle->setText(tr("Per-row SNR"));
-        m_ratioTitle->setText(tr("Per-row scale ratio B / A"));
+        m_ratioTitle->setText(tr("Row scales B / A"));
         for (QCustomPlot *p : {m_hist, m_snr, m_ratio}) {
             p->legend->setVisible(false);
             p->replot();
@@ -176,9 +178,9 @@ void ComparePlots::showTensor(const ql::TensorDelta *d)
         one->point1->setCoords(0, 1);
         one->point2->setCoords(1, 1);
         one->setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
-        m_ratioTitle->setText(tr("Per-row scale ratio B / A"));
+        m_ratioTitle->setText(tr("Row scales B / A"));
     } else {
-        m_ratioTitle->setText(tr("Per-row scale ratio B / A (rows differ)"));
+        m_ratioTitle->setText(tr("Row scales B / A (rows differ)"));
     }
     for (QCustomPlot *p : {m_hist, m_snr, m_ratio}) {
         p->rescaleAxes();

@@ -50,13 +50,16 @@ CompareView::CompareView(QWidget *parent)
     m_summary->setTextFormat(Qt::RichText);
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    for (QLabel *l : {m_labelA, m_labelB})
+    for (QLabel *l : {m_labelA, m_labelB}) {
         l->setTextFormat(Qt::RichText);
+        l->setWordWrap(true); // one line set the view's minimum width past an 800 px window
+    }
 
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_filter, 1);
     controls->addWidget(m_changedOnly);
     auto *left = new QWidget(this);
+    left->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("layers.0.mamba.in_proj.weight")) + 40);
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
     leftLayout->addLayout(controls);
@@ -66,6 +69,9 @@ CompareView::CompareView(QWidget *parent)
     auto *mapLayout = new QVBoxLayout(maps);
     mapLayout->setContentsMargins(0, 0, 0, 0);
     mapLayout->addWidget(m_labelA);
+    // Two maps at the default preferred height made the page taller than a 1600x1000 window (map B cut off).
+    for (ShardMapView *map : {m_mapA, m_mapB})
+        map->setPreferredHeight(180);
     mapLayout->addWidget(m_mapA, 1);
     mapLayout->addWidget(m_labelB);
     mapLayout->addWidget(m_mapB, 1);

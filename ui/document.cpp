@@ -1,6 +1,7 @@
 #include "document.h"
 
 #include "base/errors.h"
+#include "lutscommand.h"
 #include "overridescommand.h"
 
 #include <QFile>
@@ -56,6 +57,7 @@ void Document::setSource(Source source)
     }
     m_undoStack->clear();
     m_source = std::move(source);
+    m_lutScales = m_savedLutScales = m_source.luts.value_or(ql::LutScales{});
     Q_EMIT sourceChanged();
 }
 
@@ -81,7 +83,24 @@ QString Document::displayName() const
 
 bool Document::isModified() const { return !m_undoStack->isClean(); }
 
-void Document::setSaved() { m_undoStack->setClean(); }
+void Document::setSaved()
+{
+    m_savedLutScales = m_lutScales;
+    m_undoStack->setClean();
+}
+
+void Document::setLutScales(const ql::LutScales &scales)
+{
+    if (scales == m_lutScales)
+        return;
+    m_undoStack->push(new LutScalesCommand(this, m_lutScales, scales));
+}
+
+void Document::applyLutScales(const ql::LutScales &scales)
+{
+    m_lutScales = scales;
+    Q_EMIT lutScalesChanged();
+}
 
 void Document::setStrategyAt(const QVector<int> &tensors, const std::optional<ql::Strategy> &s)
 {
@@ -134,7 +153,9 @@ void Document::loadOverrides(const QString &file)
 void Document::saveOverrides(const QString &file)
 {
     m_source.overrides.save(toPath(file));
-    setSaved();
+    // The rules are saved; edited LUT scales are not (luts.bin is written with the artifacts), so those still count.
+    if (!lutScalesModified())
+        setSaved();
 }
 
 void Document::applyOverrides(const ql::Overrides &overrides)

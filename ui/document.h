@@ -48,9 +48,9 @@ public:
     const ql::Checkpoint *checkpoint() const { return m_source.checkpoint.get(); }
     const ql::Overrides &overrides() const { return m_source.overrides; }
     QUndoStack *undoStack() const { return m_undoStack; }
-    /// Strategy edits not yet saved (as overrides or artifacts).
+    /// Strategy or LUT-scale edits not yet saved (as overrides or artifacts).
     bool isModified() const;
-    /// Marks the present rules as saved.
+    /// Marks the present rules and LUT scales as saved.
     void setSaved();
     /// A re-quantization is running; result() is the previous one until it arrives.
     bool isBusy() const { return m_pending > 0; }
@@ -66,6 +66,15 @@ public:
     /// Writes the current rules (ql::Overrides::save, atomic). Throws ql::Error.
     void saveOverrides(const QString &file);
 
+    /// The activation-LUT scales: an output folder's luts.json, else the seed's defaults, then the user's edits.
+    const ql::LutScales &lutScales() const { return m_lutScales; }
+    /// The LUT scales differ from those opened or last saved (luts.bin would need writing).
+    bool lutScalesModified() const { return !(m_lutScales == m_savedLutScales); }
+    /// Undoable, on the same stack as the strategy edits.
+    void setLutScales(const ql::LutScales &scales);
+    /// Sets the scales now (the undo commands call this); emits lutScalesChanged.
+    void applyLutScales(const ql::LutScales &scales);
+
     /// Re-quantizes, in the background, the tensors whose strategy changes under `overrides` (the undo commands
     /// call this). The rules change now; the result follows.
     void applyOverrides(const ql::Overrides &overrides);
@@ -80,10 +89,14 @@ Q_SIGNALS:
     /// A re-quantization failed; the rules stay as asked, the result as it was.
     void requantizeFailed(const QString &error);
     void modifiedChanged(bool modified);
+    /// The LUT scales changed (an edit, its undo or redo, a new source).
+    void lutScalesChanged();
 
 private:
     Source m_source;
     QUndoStack *m_undoStack;
     JobTracker m_jobs;
     int m_pending = 0;
+    ql::LutScales m_lutScales;
+    ql::LutScales m_savedLutScales;
 };

@@ -103,7 +103,7 @@ EvaluateView::EvaluateView(QWidget *parent)
     m_plot->axisRect()->setRangeZoom(Qt::Vertical);
     m_plot->axisRect()->setRangeDrag(Qt::Vertical);
     m_plot->xAxis->setLabel(tr("SNR dB (higher is better)"));
-    m_plot->legend->setVisible(true);
+    m_plot->legend->setVisible(false); // shown with the bars it names; empty, it was a stray box in the corner
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     addTitle(m_plot, tr("Sensitivity, worst first: output SNR with only this tensor INT8, beside its weight SNR"));
     applyPalette(m_plot, palette());
@@ -320,6 +320,7 @@ void EvaluateView::showReport()
     m_plot->yAxis->setRangeReversed(true);
     m_plot->yAxis->setRange(-0.6, std::max<double>(1, sens.size()) - 0.4);
     m_plot->xAxis->setRange(0, std::max(10.0, hiX * 1.05));
+    m_plot->legend->setVisible(!sens.isEmpty());
     m_plot->replot();
     const int n = m_report["num_inputs"].toInt();
     setStatus(sens.isEmpty() ? tr("%n input(s), every quantized tensor INT8 against FP32.", nullptr, n)

@@ -7,6 +7,7 @@
 #include "snrbardelegate.h"
 #include "strategydelegate.h"
 
+#include <algorithm>
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -125,19 +126,7 @@ void LayerTablePanel::setResults(std::shared_ptr<const ql::QuantizeResult> resul
                                  std::shared_ptr<const ql::QuantizeResult> baseline, bool editable)
 {
     const bool hasBaseline = baseline != nullptr;
-    QStringList warnings;
-    if (result) {
-        for (const auto &w : result->warnings)
-            warnings << QString::fromStdString(w).toHtmlEscaped();
-        for (const auto &sk : result->skipped)
-            warnings << tr("skipped %1: %2").arg(QString::fromStdString(sk.name).toHtmlEscaped(),
-                                                 QString::fromStdString(sk.reason).toHtmlEscaped());
-    }
-    m_warnings->setText(warnings.isEmpty() ? QString()
-                                           : tr("<b>%n warning(s)</b> (as the command line prints them):<br>", nullptr,
-                                                int(warnings.size())) +
-                                                 warnings.join(QStringLiteral("<br>")));
-    m_warnings->setVisible(!warnings.isEmpty());
+    showWarnings(result.get());
     m_model->setResults(std::move(result), std::move(baseline), editable);
     // "Before" and "Δ" mean something only against a baseline (the seed's quantization of the same checkpoint).
     m_view->setColumnHidden(LayerTableModel::SnrBefore, !hasBaseline);
@@ -207,7 +196,32 @@ bool LayerTablePanel::eventFilter(QObject *watched, QEvent *event)
 
 void LayerTablePanel::updateResults(std::shared_ptr<const ql::QuantizeResult> result)
 {
+    showWarnings(result.get()); // an edit of the rules changes which of them match nothing
     m_model->updateResults(std::move(result));
+}
+
+void LayerTablePanel::showWarnings(const ql::QuantizeResult *result)
+{
+    QStringList warnings;
+    if (result) {
+        // The CLI's lines, except that a skipped tensor's short line gives way to the reason the core records for it
+        // (one line per tensor, not two).
+        for (const auto &w : result->warnings) {
+            const bool skippedLine = std::any_of(result->skipped.begin(), result->skipped.end(), [&](const auto &sk) {
+                return w.rfind("skipped '" + sk.name + "'", 0) == 0;
+            });
+            if (!skippedLine)
+                warnings << QString::fromStdString(w).toHtmlEscaped();
+        }
+        for (const auto &sk : result->skipped)
+            warnings << tr("skipped %1: %2").arg(QString::fromStdString(sk.name).toHtmlEscaped(),
+                                                 QString::fromStdString(sk.reason).toHtmlEscaped());
+    }
+    m_warnings->setText(warnings.isEmpty() ? QString()
+                                           : tr("<b>%n warning(s)</b> (as the command line prints them):<br>", nullptr,
+                                                int(warnings.size())) +
+                                                 warnings.join(QStringLiteral("<br>")));
+    m_warnings->setVisible(!warnings.isEmpty());
 }
 
 void LayerTablePanel::setSelectedTensor(int index)

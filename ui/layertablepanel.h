@@ -54,6 +54,7 @@ protected:
 
 private:
     void applyFilter();
+    void showWarnings(const ql::QuantizeResult *result);
     void sizeColumns();
     void updateCount();
 

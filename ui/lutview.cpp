@@ -31,22 +31,51 @@ LutView::LutView(QWidget *parent)
     bar->addWidget(m_export);
     bar->addWidget(m_status, 1);
 
-    auto *grid = new QGridLayout;
-    grid->setSpacing(8);
+    m_grid = new QGridLayout;
+    m_grid->setSpacing(8);
     for (int k = 0; k < ql::kNumLuts; ++k) {
         auto *curve = new LutCurve(ql::LutKind(k), this);
         m_curves[std::size_t(k)] = curve;
-        grid->addWidget(curve, k / 2, k % 2);
         connect(curve, &LutCurve::scalesEdited, this, [this, k] { curveEdited(ql::LutKind(k)); });
     }
 
     auto *layout = new QVBoxLayout(this);
+    layout->setSizeConstraint(QLayout::SetNoConstraint); // the minimum is minimumSizeHint()'s
     layout->addLayout(bar);
-    layout->addLayout(grid, 1);
+    layout->addLayout(m_grid, 1);
+    arrange(2);
 
     connect(m_reset, &QPushButton::clicked, this, &LutView::resetToDefaults);
     connect(m_export, &QPushButton::clicked, this, &LutView::exportWithDialog);
     setScales(ql::LutScales{});
+}
+
+void LutView::arrange(int columns)
+{
+    m_columns = columns;
+    for (LutCurve *c : m_curves)
+        m_grid->removeWidget(c);
+    for (int k = 0; k < ql::kNumLuts; ++k)
+        m_grid->addWidget(m_curves[std::size_t(k)], k / columns, k % columns);
+    for (int c = 0; c < 2; ++c)
+        m_grid->setColumnStretch(c, c < columns ? 1 : 0);
+}
+
+void LutView::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    // Two tables side by side when both fit, else one above the other: at 800 px the second column was off screen.
+    const int two = 2 * m_curves[0]->minimumSizeHint().width() + m_grid->spacing() + 24;
+    const int columns = width() >= two ? 2 : 1;
+    if (columns != m_columns)
+        arrange(columns);
+}
+
+QSize LutView::minimumSizeHint() const
+{
+    // One column's width: resizeEvent reflows to it (the grid's own minimum is that of two columns).
+    const QSize laidOut = QWidget::minimumSizeHint();
+    return QSize(std::min(laidOut.width(), m_curves[0]->minimumSizeHint().width() + 24), laidOut.height());
 }
 
 void LutView::setScales(const ql::LutScales &scales)

@@ -6,6 +6,7 @@
 #include <array>
 
 class LutCurve;
+class QGridLayout;
 class QLabel;
 class QPushButton;
 
@@ -24,6 +25,9 @@ public:
     ql::LutScales scales() const { return m_scales; }
 
     LutCurve *curve(ql::LutKind kind) const { return m_curves[std::size_t(kind)]; }
+    /// Tables per row: 2, or 1 when the view is too narrow for two.
+    int columns() const { return m_columns; }
+    QSize minimumSizeHint() const override;
     /// Writes luts.bin and luts.json into dir with ql::writeLuts; false with the core's message on failure.
     bool exportTo(const QString &dir, QString *error = nullptr);
 
@@ -37,7 +41,11 @@ Q_SIGNALS:
     /// The user changed one of the eight scales (spin boxes or reset).
     void scalesChanged();
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
+    void arrange(int columns);
     void exportToChosen(const QString &dir);
     void curveEdited(ql::LutKind kind);
 
@@ -47,4 +55,6 @@ private:
     QPushButton *m_export = nullptr;
     QLabel *m_status = nullptr;
     QString m_lastDir;
+    QGridLayout *m_grid = nullptr;
+    int m_columns = 0;
 };

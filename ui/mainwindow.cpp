@@ -2,6 +2,7 @@
 
 #include "base/errors.h"
 #include "compareview.h"
+#include "elidedlabel.h"
 #include "evaluateview.h"
 #include "inspection/summary.h"
 #include "layertablepanel.h"
@@ -56,7 +57,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_shards(new ShardMapPanel(this))
     , m_compare(new CompareView(this))
     , m_evaluate(new EvaluateView(this))
-    , m_summary(new QLabel(this))
+    , m_summary(new ElidedLabel(this))
     , m_progress(new QProgressBar(this))
     , m_cancel(new QToolButton(this))
 {
@@ -88,6 +89,12 @@ MainWindow::MainWindow(QWidget *parent)
             statusBar()->showMessage(tr("Re-quantizing…"));
         else
             statusBar()->clearMessage();
+    });
+    // LUT edits go through the document's undo stack like strategy edits; undo and redo bring the view along.
+    connect(m_luts, &LutView::scalesChanged, this, [this] { m_doc->setLutScales(m_luts->scales()); });
+    connect(m_doc, &Document::lutScalesChanged, this, [this] {
+        if (!(m_luts->scales() == m_doc->lutScales())) // not while the user's own edit arrives: keep the spin box's text
+            m_luts->setScales(m_doc->lutScales());
     });
     connect(m_doc, &Document::requantizeFailed, this,
             [this](const QString &e) { showError(tr("Re-quantization failed"), e); });
@@ -165,7 +172,7 @@ void MainWindow::createViews()
 {
     // Tab titles carry no mnemonic: Alt+letter belongs to the menus (Alt+H is Help). Ctrl+1.. switch views.
     addView(QStringLiteral("table"), tr("Layers"), tr("Layer &Table"), m_table);
-    addView(QStringLiteral("tensor"), tr("Tensor"), tr("&Tensor Drill-down"), m_tensor);
+    addView(QStringLiteral("tensor"), tr("Tensor"), tr("Tensor &Drill-down"), m_tensor);
     addView(QStringLiteral("scales"), tr("Scales"), tr("&Scales"), m_scales);
     addView(QStringLiteral("luts"), tr("LUTs"), tr("&LUTs"), m_luts);
     addView(QStringLiteral("shards"), tr("Shards"), tr("S&hard Map"), m_shards);
@@ -244,7 +251,7 @@ void MainWindow::createActions()
     m_table->setContextMenu(context);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
-    QMenu *themeMenu = m_viewMenu->addMenu(tr("T&heme"));
+    QMenu *themeMenu = m_viewMenu->addMenu(tr("The&me"));
     auto *themes = new QActionGroup(this);
     for (auto t : {theme::Theme::System, theme::Theme::Light, theme::Theme::Dark}) {
         static const char *const labels[] = {QT_TR_NOOP("&System"), QT_TR_NOOP("&Light"), QT_TR_NOOP("&Dark")};
@@ -276,7 +283,14 @@ void MainWindow::beginBusy(const QString &what)
 {
     ++m_busy;
     m_progress->setValue(0);
-    m_progress->setFormat(what + QStringLiteral(" %p%"));
+    // The bar is as wide as its text ("Opening <file>… 100%"), up to half the window; a longer file name is elided
+    // in the middle rather than cropped at the bar's edge. The full text is in the tooltip.
+    const QFontMetrics fm(m_progress->font());
+    const int room = std::max(260, width() / 2);
+    const int padding = 40; // the style's frame and the chunk's margins
+    const QString shown = fm.elidedText(what, Qt::ElideMiddle, room - padding - fm.horizontalAdvance(QStringLiteral(" 100%")));
+    m_progress->setMinimumWidth(std::clamp(fm.horizontalAdvance(shown + QStringLiteral(" 100%")) + padding, 260, room));
+    m_progress->setFormat(shown + QStringLiteral(" %p%"));
     m_progress->setToolTip(what);
     m_progress->show();
     m_cancel->show();
@@ -341,7 +355,7 @@ void MainWindow::onSourceChanged()
     m_scales->setResult(result);
     m_shards->setResult(result);
     // An output folder's luts.json scales when it has one; otherwise the seed's defaults to start from.
-    m_luts->setScales(m_doc->source().luts.value_or(ql::LutScales{}));
+    m_luts->setScales(m_doc->lutScales());
     // A new open input: the comparison (if any) is redone against it; the evaluation follows its checkpoint.
     m_evaluate->setSource(m_doc->canRequantize() ? m_doc->path() : QString(), m_doc->overrides());
     if (!m_comparePath.isEmpty() && result)

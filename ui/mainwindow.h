@@ -88,6 +88,8 @@ public:
     CompareView *compareView() const { return m_compare; }
     EvaluateView *evaluateView() const { return m_evaluate; }
     QString summaryText() const;
+    /// The status bar's progress of the running job (hidden when none).
+    QProgressBar *progressBar() const { return m_progress; }
     QString lastOptimizeReport() const { return m_optimizeReport; }
     QStringList recentFiles() const;
     /// Answers the next prompt without showing it (tests): a QMessageBox::StandardButton value, 0 to show it.

@@ -3,6 +3,7 @@
 #include "mainwindow.h"
 
 #include "artifacts/artifacts.h"
+#include "artifacts/luts.h"
 #include "artifacts/overwrite.h"
 #include "base/errors.h"
 
@@ -131,9 +132,12 @@ bool MainWindow::maybeSave()
 {
     if (!m_doc->isModified())
         return true;
-    const int answer = ask(tr("Unsaved strategy changes"),
-                           tr("%1 has strategy changes that are not saved as overrides or artifacts.\n\nSave the "
-                              "overrides before continuing?")
+    const bool luts = m_doc->lutScalesModified();
+    const int answer = ask(tr("Unsaved changes"),
+                           (luts ? tr("%1 has strategy or LUT-scale changes that are not saved.\n\nSave the overrides "
+                                      "(and luts.bin + luts.json beside them) before continuing?")
+                                 : tr("%1 has strategy changes that are not saved as overrides or artifacts.\n\nSave "
+                                      "the overrides before continuing?"))
                                .arg(m_doc->displayName()),
                            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel);
     if (answer == QMessageBox::Discard)
@@ -147,7 +151,10 @@ bool MainWindow::maybeSave()
     if (f.isEmpty())
         return false;
     try {
+        if (luts)
+            ql::writeLuts(toPath(QFileInfo(f).absolutePath()), m_doc->lutScales());
         m_doc->saveOverrides(f);
+        m_doc->setSaved();
         return true;
     } catch (const ql::Error &e) {
         showError(errorTitle(e.kind()), QString::fromStdString(e.what()));
@@ -258,22 +265,31 @@ void MainWindow::saveArtifactsTo(const QString &dir)
     }
     auto *watcher = new QFutureWatcher<QString>(this);
     beginBusy(tr("Saving…"));
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, dir, overrides = m_doc->overrides()] {
+    // Edited LUT scales (or an output folder's own luts.json) go with the artifacts, so nothing the user set is lost.
+    std::optional<ql::LutScales> luts;
+    if (m_doc->lutScalesModified() || m_doc->source().luts)
+        luts = m_doc->lutScales();
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, dir, luts, overrides = m_doc->overrides()] {
         watcher->deleteLater();
         endBusy();
         const QString error = watcher->result();
         if (error.isEmpty()) {
-            statusBar()->showMessage(tr("Wrote weights_int8.bin and manifest.json to %1").arg(dir), 8000);
-            if (m_doc->overrides() == overrides)
+            statusBar()->showMessage(luts ? tr("Wrote weights_int8.bin, manifest.json, luts.bin and luts.json to %1").arg(dir)
+                                          : tr("Wrote weights_int8.bin and manifest.json to %1").arg(dir),
+                                     8000);
+            if (m_doc->overrides() == overrides && (!luts || *luts == m_doc->lutScales()) &&
+                (luts || !m_doc->lutScalesModified()))
                 m_doc->setSaved(); // what was saved is what is shown
         } else
             showError(errorTitle(ql::ErrorKind::Output), error);
         Q_EMIT artifactsSaved(error.isEmpty(), error);
     });
     // The snapshot is immutable, so the writer can run while the user keeps editing.
-    watcher->setFuture(QtConcurrent::run([result, dir]() -> QString {
+    watcher->setFuture(QtConcurrent::run([result, dir, luts]() -> QString {
         try {
             ql::writeArtifacts(*result, toPath(dir));
+            if (luts)
+                ql::writeLuts(toPath(dir), *luts);
         } catch (const std::exception &e) { // never unwinds through Qt
             return QString::fromStdString(e.what());
         }

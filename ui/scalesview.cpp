@@ -3,6 +3,7 @@
 #include "inspection/analysis.h"
 #include "bands.h"
 #include "plotstyle.h"
+#include "inspection/scalestats.h"
 #include "inspection/summary.h"
 
 #include <QLabel>
@@ -22,17 +23,7 @@ void setLog(QCPAxis *axis)
     axis->setNumberPrecision(0);
 }
 
-/// Every per-row scale of a tensor (per-tensor layouts: the single scale).
-std::vector<double> scalesOf(const ql::QuantizedTensor &t)
-{
-    if (t.strategy.layout == ql::ScaleLayout::PerChannel)
-        return {t.scales.begin(), t.scales.end()};
-    return {t.scale};
-}
-
 constexpr int kLogBins = 48;
-/// The quantizer's scale for an all-zero row: max(absmax, 1e-8) / 127.
-constexpr double kFloorScale = 1e-8 / 127.0;
 
 /// Fractions of `v` in log-spaced bins [lo, hi]; the key is each bin's geometric centre.
 void logHistogram(const std::vector<double> &v, double lo, double hi, QVector<double> &keys, QVector<double> &fractions)
@@ -181,33 +172,17 @@ void ScalesView::rebuildModelPlot()
     m_modelPlot->yAxis->setRange(r.lower / 2.0, r.upper * 2.0);
 
     // Model-wide summary line: how far apart the scales are, which is what INT8 accumulation has to live with.
-    double lo = 0, hi = 0;
-    std::size_t n = 0;
-    for (const auto &t : m_result->tensors)
-        for (double s : scalesOf(t)) {
-            lo = n ? std::min(lo, s) : s;
-            hi = n ? std::max(hi, s) : s;
-            ++n;
-        }
     // All-zero rows get the 1e-8/127 floor scale: say so, or their whiskers read as tiny-but-real scales.
-    std::size_t floored = 0;
-    double realLo = hi;
-    for (const auto &t : m_result->tensors)
-        for (double s : scalesOf(t)) {
-            if (s <= kFloorScale * 1.0001)
-                ++floored;
-            else
-                realLo = std::min(realLo, s);
-        }
+    const ql::ModelScaleStats stats = ql::modelScaleStats(*m_result);
     QString text = tr("%1 scales in %2 tensors, from %3 to %4 (%5 decades). Click a box to select its tensor.")
-                       .arg(n)
-                       .arg(m_boxTensor.size())
-                       .arg(realLo, 0, 'g', 3)
-                       .arg(hi, 0, 'g', 3)
-                       .arg(realLo > 0 ? std::log10(hi / realLo) : 0.0, 0, 'f', 1);
-    if (floored)
+                       .arg(stats.scales)
+                       .arg(stats.tensors)
+                       .arg(stats.min, 0, 'g', 3)
+                       .arg(stats.max, 0, 'g', 3)
+                       .arg(stats.decades(), 0, 'f', 1);
+    if (stats.floored)
         text += tr(" %n all-zero row(s) sit at the floor scale 1e-8/127 ≈ 7.9e-11 (exact zeros, not damage).", nullptr,
-                   int(floored));
+                   int(stats.floored));
     m_summary->setText(text);
     m_tensorDirty = true;
 }
@@ -228,7 +203,7 @@ void ScalesView::rebuildTensorPlots()
     }
     std::vector<double> all;
     for (const auto &t : m_result->tensors)
-        for (double s : scalesOf(t))
+        for (double s : ql::scalesOf(t))
             all.push_back(s);
     double lo = all.empty() ? 1e-8 : *std::min_element(all.begin(), all.end());
     double hi = all.empty() ? 1.0 : *std::max_element(all.begin(), all.end());
@@ -247,7 +222,7 @@ void ScalesView::rebuildTensorPlots()
 
     if (have) {
         const auto &t = m_result->tensors[std::size_t(m_index)];
-        const auto v = scalesOf(t);
+        const auto v = ql::scalesOf(t);
         const QString name = QString::fromStdString(t.name);
         m_channelTitle->setText(t.strategy.layout == ql::ScaleLayout::PerChannel
                                     ? tr("Per-channel scales of %1 (%2 rows)").arg(name).arg(v.size())
@@ -277,7 +252,8 @@ void ScalesView::rebuildTensorPlots()
         bars->setBrush(fill);
         bars->setPen(QPen(sel, 2));
         bars->setName(name);
-        m_histTitle->setText(tr("Scale distribution: %1 vs. the whole model").arg(name));
+        // Two lines: one, with a long tensor name, was wider than the plot at 800 px and lost both ends.
+        m_histTitle->setText(tr("Scale distribution vs. the whole model\n%1").arg(name));
     } else {
         m_channelTitle->setText(tr("Per-channel scales (select a tensor)"));
         m_histTitle->setText(tr("Scale distribution of the whole model"));

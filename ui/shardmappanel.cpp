@@ -1,6 +1,7 @@
 #include "shardmappanel.h"
 
 #include "artifacts/artifacts.h"
+#include "artifacts/shardhasher.h"
 #include "inspection/bytemap.h"
 #include "quantization/quantize.h"
 #include "shardmapview.h"
@@ -13,6 +14,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSplitter>
 #include <QTableWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -39,6 +41,7 @@ ShardMapPanel::ShardMapPanel(QWidget *parent)
 {
     m_view = new ShardMapView(this);
     m_view->setObjectName(QStringLiteral("shardMapView"));
+    m_view->setMinimumHeight(160); // the splitter never squeezes the map below a readable picture
 
     auto makeButton = [this](const QString &name, const QString &icon, const QString &text, const QString &tip) {
         auto *b = new QToolButton(this);
@@ -69,16 +72,22 @@ ShardMapPanel::ShardMapPanel(QWidget *parent)
     m_goToStatus->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_zoomLabel->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Preferred);
 
-    auto *bar = new QHBoxLayout;
-    bar->addWidget(m_zoomOut);
-    bar->addWidget(m_zoomIn);
-    bar->addWidget(m_fit);
-    bar->addWidget(m_zoomLabel);
-    bar->addSpacing(16);
-    bar->addWidget(new QLabel(tr("Go to offset:"), this));
-    bar->addWidget(m_goTo);
-    bar->addWidget(go);
-    bar->addWidget(m_goToStatus, 1);
+    // Zoom controls and go-to side by side when the panel is wide enough, stacked otherwise (resizeEvent): in one
+    // row they need ~900 px, and at 800x600 the whole panel scrolled sideways with the Go button out of sight.
+    m_zoomRow = new QHBoxLayout;
+    m_zoomRow->addWidget(m_zoomOut);
+    m_zoomRow->addWidget(m_zoomIn);
+    m_zoomRow->addWidget(m_fit);
+    m_zoomRow->addWidget(m_zoomLabel);
+    m_goRow = new QHBoxLayout;
+    m_goRow->addWidget(new QLabel(tr("Go to offset:"), this));
+    m_goRow->addWidget(m_goTo);
+    m_goRow->addWidget(go);
+    m_goRow->addWidget(m_goToStatus, 1);
+    m_bar = new QBoxLayout(QBoxLayout::LeftToRight);
+    m_bar->setSpacing(16);
+    m_bar->addLayout(m_zoomRow);
+    m_bar->addLayout(m_goRow, 1);
 
     m_selection = new QLabel(this);
     m_selection->setObjectName(QStringLiteral("selectionLabel"));
@@ -97,14 +106,28 @@ ShardMapPanel::ShardMapPanel(QWidget *parent)
     m_shards->setSelectionMode(QAbstractItemView::SingleSelection);
     m_shards->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_shards->horizontalHeader()->setStretchLastSection(true);
-    m_shards->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
-    m_shards->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // The table scrolls: a 2 GiB checkpoint has 128 shards, and a table sized to its rows left the map a 50 px strip.
+    m_shards->setVerticalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    m_shards->setMinimumHeight(m_shards->horizontalHeader()->sizeHint().height() + 2 * m_shards->verticalHeader()->defaultSectionSize());
+
+    // Map and table share the height through a splitter, the user decides; the map starts with most of it.
+    auto *lower = new QWidget(this);
+    auto *lowerLayout = new QVBoxLayout(lower);
+    lowerLayout->setContentsMargins(0, 0, 0, 0);
+    lowerLayout->addWidget(m_selection);
+    lowerLayout->addWidget(m_shards, 1);
+    m_splitter = new QSplitter(Qt::Vertical, this);
+    m_splitter->setObjectName(QStringLiteral("shardSplitter"));
+    m_splitter->setChildrenCollapsible(false);
+    m_splitter->addWidget(m_view);
+    m_splitter->addWidget(lower);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 1);
 
     auto *layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
-    layout->addWidget(m_view, 1);
-    layout->addWidget(m_selection);
-    layout->addWidget(m_shards);
+    layout->setSizeConstraint(QLayout::SetNoConstraint); // the minimum is minimumSizeHint()'s: the stacked bar's
+    layout->addLayout(m_bar);
+    layout->addWidget(m_splitter, 1);
 
     connect(m_zoomIn, &QToolButton::clicked, m_view, &ShardMapView::zoomIn);
     connect(m_zoomOut, &QToolButton::clicked, m_view, &ShardMapView::zoomOut);
@@ -125,6 +148,27 @@ ShardMapPanel::ShardMapPanel(QWidget *parent)
 }
 
 ShardMapPanel::~ShardMapPanel() = default;
+
+QSize ShardMapPanel::minimumSizeHint() const
+{
+    // As narrow as the stacked controls: the bar goes back to one row once there is room (resizeEvent).
+    const QSize laidOut = QWidget::minimumSizeHint();
+    const QMargins m = layout()->contentsMargins();
+    const int stacked = std::max(m_zoomRow->minimumSize().width(), m_goRow->minimumSize().width()) + m.left() + m.right();
+    const int rows = m_bar->direction() == QBoxLayout::TopToBottom ? 0 : m_goRow->minimumSize().height() + m_bar->spacing();
+    return QSize(std::min(laidOut.width(), stacked), laidOut.height() + rows);
+}
+
+void ShardMapPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    const int oneRow = m_zoomRow->sizeHint().width() + m_bar->spacing() + m_goRow->minimumSize().width() +
+                       m_goToStatus->fontMetrics().horizontalAdvance(QStringLiteral("0x00000000 (0,000,000)")) +
+                       2 * layout()->contentsMargins().left();
+    const auto direction = width() >= oneRow ? QBoxLayout::LeftToRight : QBoxLayout::TopToBottom;
+    if (m_bar->direction() != direction)
+        m_bar->setDirection(direction);
+}
 
 void ShardMapPanel::setResult(std::shared_ptr<const ql::QuantizeResult> result)
 {
@@ -212,7 +256,6 @@ void ShardMapPanel::fillShardTable()
     if (!m_result)
         return;
     const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
-    const bool haveBytes = m_result->bytes.size() >= m_result->totalBytes;
     m_shards->setRowCount(int(m_result->shards.size()));
     for (int row = 0; row < int(m_result->shards.size()); ++row) {
         const auto &s = m_result->shards[std::size_t(row)];
@@ -233,7 +276,7 @@ void ShardMapPanel::fillShardTable()
             fits->setForeground(QColor(0xc0, 0x20, 0x20));
         set(ColTx, grouped(cost.transactions));
         set(ColRent, QString::number(cost.rentSol, 'f', 6));
-        auto *hash = set(ColHash, haveBytes ? tr("computing…") : tr("bytes not in memory"), Qt::AlignLeft | Qt::AlignVCenter);
+        auto *hash = set(ColHash, tr("computing…"), Qt::AlignLeft | Qt::AlignVCenter);
         hash->setFont(mono);
     }
 }
@@ -242,25 +285,25 @@ void ShardMapPanel::startHashing()
 {
     const int generation = ++m_hashGeneration;
     m_hashesReady = false;
-    if (!m_result || m_result->bytes.size() < m_result->totalBytes)
+    if (!m_result)
         return;
-    auto *watcher = new QFutureWatcher<QStringList>(this);
-    connect(watcher, &QFutureWatcher<QStringList>::finished, this, [this, watcher, generation] {
+    auto *watcher = new QFutureWatcher<std::vector<std::string>>(this);
+    connect(watcher, &QFutureWatcher<std::vector<std::string>>::finished, this, [this, watcher, generation] {
         watcher->deleteLater();
         if (generation != m_hashGeneration)
             return; // a newer result replaced the one these hashes belong to
-        const QStringList hashes = watcher->result();
-        for (int row = 0; row < hashes.size() && row < m_shards->rowCount(); ++row)
+        const auto hashes = watcher->result();
+        for (int row = 0; row < int(hashes.size()) && row < m_shards->rowCount(); ++row)
             if (auto *item = m_shards->item(row, ColHash))
-                item->setText(hashes[row]);
+                item->setText(hashes[std::size_t(row)].empty() ? tr("bytes not in memory")
+                                                                : QString::fromStdString(hashes[std::size_t(row)]));
         m_shards->resizeColumnToContents(ColHash);
         m_hashesReady = true;
     });
-    // Hashing a large file takes long enough to stall the GUI; the shared_ptr keeps the bytes alive meanwhile.
+    // The core's hashes, the ones the manifest states. Hashing a large file takes long enough to stall the GUI; the
+    // shared_ptr keeps the bytes alive meanwhile.
     watcher->setFuture(QtConcurrent::run([result = m_result] {
-        QStringList out;
-        for (const auto &s : result->shards)
-            out << QString::fromStdString(ql::sha256Hex(result->bytes.data() + s.offset, s.size));
+        auto out = ql::shardHashes(*result);
         ql::releaseHashThreadState(); // this pool thread lives on; see artifacts.h
         return out;
     }));

@@ -4,8 +4,11 @@
 #include <memory>
 #include <optional>
 
+class QBoxLayout;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
+class QSplitter;
 class QTableWidget;
 class QToolButton;
 class ShardMapView;
@@ -28,10 +31,12 @@ public:
     void setSelectedTensor(int index);
 
     ShardMapView *view() const { return m_view; }
+    QTableWidget *shardTable() const { return m_shards; }
     /// Parses "2174976", "2,174,976", "0x213000" or "0x21_3000"; nullopt for anything else.
     static std::optional<uint64_t> parseOffset(const QString &text);
     /// True once the SHA-256 of every shard is in the table.
     bool hashesReady() const { return m_hashesReady; }
+    QSize minimumSizeHint() const override;
 
 public Q_SLOTS:
     /// Goes to the offset typed in the box; says why in the status label when it cannot.
@@ -40,6 +45,9 @@ public Q_SLOTS:
 Q_SIGNALS:
     /// The user clicked a byte of tensor `index`.
     void tensorActivated(int index);
+
+protected:
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void fillShardTable();
@@ -57,6 +65,10 @@ private:
     QLabel *m_goToStatus = nullptr;
     QLabel *m_selection = nullptr;
     QTableWidget *m_shards = nullptr;
+    QSplitter *m_splitter = nullptr;
+    QBoxLayout *m_bar = nullptr;
+    QHBoxLayout *m_zoomRow = nullptr;
+    QHBoxLayout *m_goRow = nullptr;
     int m_hashGeneration = 0; ///< results of hashing jobs started for an older result are dropped
     bool m_hashesReady = false;
 };

@@ -3,7 +3,10 @@
 
 #include <QAbstractScrollArea>
 #include <QColor>
+#include <QRect>
 #include <QStaticText>
+#include <QString>
+#include <QVector>
 
 #include <array>
 #include <memory>
@@ -55,8 +58,22 @@ public:
     std::optional<ByteOffset> offsetAt(const QPoint &viewportPos) const;
     /// Viewport rectangle of the cell holding `offset` (it may lie outside the viewport).
     QRect cellRect(ByteOffset offset) const;
+    /// The height sizeHint() asks for (500 by default). A view holding two maps asks for less: the window's scroll
+    /// area lays out a page with word-wrapped labels at its children's preferred heights.
+    void setPreferredHeight(int height) { m_preferredHeight = height; updateGeometry(); }
     /// Rows shown, [first, last).
     std::pair<int64_t, int64_t> visibleRows() const;
+
+    /// A shard label as painted: a tag beside the boundary (in the map) or the shard's offset (in the gutter).
+    struct Label
+    {
+        QRect box;
+        QString text;
+        bool gutter = false;
+    };
+    /// The shard labels painted for the visible rows, in viewport coordinates: no two overlap (a label that would
+    /// overlap one before it is left out, so a map of 128 shards labels every few), tags end inside the viewport.
+    QVector<Label> shardLabels() const;
 
 public Q_SLOTS:
     /// Zooms keeping the byte at the viewport centre in place.
@@ -100,12 +117,12 @@ private:
     void paintBytes(QPainter &p, int64_t first, int64_t last) const;
     void paintGrid(QPainter &p, int64_t first, int64_t last) const;
     void paintAlignment(QPainter &p, int64_t first, int64_t last) const;
-    void paintShardBoundaries(QPainter &p, int64_t first, int64_t last) const;
+    void paintShardBoundaries(QPainter &p, int64_t first, int64_t last, const QVector<Label> &labels) const;
     void paintText(QPainter &p, int64_t first, int64_t last) const;
     void paintSelection(QPainter &p, int64_t first, int64_t last) const;
     void paintHighlights(QPainter &p, int64_t first, int64_t last) const;
     void paintMarks(QPainter &p, int64_t first, int64_t last) const;
-    void paintGutter(QPainter &p, int64_t first, int64_t last) const;
+    void paintGutter(QPainter &p, int64_t first, int64_t last, const QVector<Label> &labels) const;
     QColor byteColor(int tensor, int8_t q) const;
 
     std::shared_ptr<const ql::QuantizeResult> m_result;
@@ -121,4 +138,5 @@ private:
     std::optional<ByteOffset> m_hovered;
     bool m_autoFit = true;
     int m_wheelRemainder = 0;
+    int m_preferredHeight = 500;
 };

@@ -19,6 +19,7 @@ struct LutScales
 {
     double in[kNumLuts] = {0.0625, 0.0625, 0.01, 0.03125};
     double out[kNumLuts] = {0.0625, 0.03125, 0.05, 0.00392157};
+    bool operator==(const LutScales &) const = default;
 };
 
 const char *lutName(LutKind k);        ///< "silu", "softplus", "rsqrt", "exp_neg"

@@ -1,6 +1,7 @@
 #include "artifacts/shardhasher.h"
 
 #include "artifacts/artifacts.h"
+#include "quantization/quantize.h"
 
 #include <map>
 #include <mutex>
@@ -8,6 +9,28 @@
 
 namespace ql {
 
+namespace {
+/// The whole INT8 buffer when the result holds it in memory, else null: the one place this file reads the bytes.
+const int8_t *bytesInMemory(const QuantizeResult &r)
+{
+    return r.bytes.size() == r.totalBytes && !r.bytes.empty() ? r.bytes.data() : nullptr;
+}
+} // namespace
+
+std::vector<std::string> shardHashes(const QuantizeResult &r)
+{
+    std::vector<std::string> out;
+    out.reserve(r.shards.size());
+    const int8_t *bytes = bytesInMemory(r);
+    for (const auto &s : r.shards) {
+        // The bytes are the truth when present: an edited result's carried hashes may be stale.
+        if (bytes && s.offset + s.size <= r.totalBytes)
+            out.push_back(sha256Hex(bytes + s.offset, s.size));
+        else
+            out.push_back(s.sha256);
+    }
+    return out;
+}
 
 struct ShardHasher::State
 {

@@ -10,6 +10,14 @@
 
 namespace ql {
 
+struct QuantizeResult;
+
+/// The SHA-256 (lower-case hex) of every shard of a result, as its manifest states them: hashed from the INT8 bytes
+/// when the result holds them in memory, else the hashes it carries (a streamed run, a manifest read back); an empty
+/// string for a shard known neither way. Runs on any thread; hashing on a pooled thread should end with
+/// releaseHashThreadState() (artifacts.h).
+std::vector<std::string> shardHashes(const QuantizeResult &r);
+
 /// SHA-256 of every shard of an INT8 buffer that is produced piece by piece, in any order, from several threads,
 /// without reading the buffer back: each shard hashes its bytes as soon as they extend its hashed prefix, and pieces
 /// that arrive ahead of it wait in a reorder buffer. The quantize pipeline writes rows nearly in offset order, so

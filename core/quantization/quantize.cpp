@@ -337,6 +337,21 @@ QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *o
     return q;
 }
 
+namespace {
+constexpr const char *kRuleWarning = "overrides rule ";
+
+/// Replaces the "overrides rule N (match "...") matches no tensor" lines of `warnings` with those of `overrides` over
+/// the checkpoint's tensor `names` (what quantlens-cli prints).
+void setRuleWarnings(std::vector<std::string> &warnings, const Overrides &overrides, const std::vector<std::string> &names)
+{
+    // The rules' lines describe the rules in force: an edit's re-quantization replaces the ones of the rules before.
+    std::erase_if(warnings, [](const std::string &w) { return w.rfind(kRuleWarning, 0) == 0; });
+    for (std::size_t i : overrides.unusedRules(names))
+        warnings.push_back(kRuleWarning + std::to_string(i) + " (match \"" + overrides.rules[i].match +
+                           "\") matches no tensor");
+}
+} // namespace
+
 QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSink *sink)
 {
     const std::string file = ck.path.string();
@@ -373,9 +388,7 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
         res.tensors.push_back(std::move(q));
         sources.push_back(t);
     }
-    for (std::size_t i : opt.overrides.unusedRules(names))
-        res.warnings.push_back("overrides rule " + std::to_string(i) + " (match \"" + opt.overrides.rules[i].match +
-                               "\") matches no tensor");
+    setRuleWarnings(res.warnings, opt.overrides, names);
     res.shards = shardMap(res.totalBytes);
     if (sink)
         sink->plan(res.shards);
@@ -526,6 +539,11 @@ std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck
         changed.push_back(q.name);
     }
     result.overrides = overrides;
+    // The rules' warnings follow the rules in force (an edit that loads rules matching nothing says so).
+    std::vector<std::string> names;
+    for (const auto &t : ck.tensors)
+        names.push_back(t.name);
+    setRuleWarnings(result.warnings, overrides, names);
     return changed;
 }
 

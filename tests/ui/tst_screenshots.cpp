@@ -1,5 +1,5 @@
-// Each of the inspector's views rendered offscreen at 1600x1000: non-trivial pixels and the expected content,
-// in-process and through the real `quantlens --screenshot` command line.
+// Each of the inspector's views rendered offscreen: non-trivial pixels and the expected content, in-process at
+// 1600x1000 and through the real `quantlens --screenshot --size` command line at 1600x1000 and 800x600.
 #include "layertablemodel.h"
 #include "layertablepanel.h"
 #include "lutview.h"
@@ -173,30 +173,37 @@ private Q_SLOTS:
 
     void commandLineScreenshots_data()
     {
+        // Every registered view, at the default size and at the smallest supported one, as docs/screenshots has them.
         QTest::addColumn<QString>("view");
-        QTest::newRow("table") << QStringLiteral("table");
-        QTest::newRow("tensor") << QStringLiteral("tensor");
-        QTest::newRow("scales") << QStringLiteral("scales");
-        QTest::newRow("luts") << QStringLiteral("luts");
-        QTest::newRow("shards") << QStringLiteral("shards");
+        QTest::addColumn<QSize>("size");
+        for (const char *view : {"table", "tensor", "scales", "luts", "shards", "compare", "evaluate"})
+            for (const QSize size : {QSize(1600, 1000), QSize(800, 600)})
+                QTest::addRow("%s-%dx%d", view, size.width(), size.height()) << QString::fromLatin1(view) << size;
     }
     void commandLineScreenshots()
     {
         QFETCH(QString, view);
-        const QString out = m_tmp.filePath(QStringLiteral("cli-%1.png").arg(view));
+        QFETCH(QSize, size);
+        const QString out = m_tmp.filePath(QStringLiteral("cli-%1-%2x%3.png").arg(view).arg(size.width()).arg(size.height()));
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_tmp.filePath(QStringLiteral("config")));
         p.setProcessEnvironment(env);
-        p.start(guiBinary(), {QStringLiteral("--open"), QStringLiteral(QL_TEST_DATA "/policy-small.pt"),
-                              QStringLiteral("--view"), view, QStringLiteral("--select"), QStringLiteral("trunk.3.weight"),
-                              QStringLiteral("--screenshot"), out});
+        QStringList args{QStringLiteral("--open"), QStringLiteral(QL_TEST_DATA "/policy-small.pt"),
+                         QStringLiteral("--view"), view, QStringLiteral("--select"), QStringLiteral("trunk.3.weight"),
+                         QStringLiteral("--size"), QStringLiteral("%1x%2").arg(size.width()).arg(size.height()),
+                         QStringLiteral("--screenshot"), out};
+        if (view == QLatin1String("compare"))
+            args << QStringLiteral("--compare") << QStringLiteral(QL_TEST_DATA "/extra/policy-legacy.pt");
+        p.start(guiBinary(), args);
         QVERIFY(p.waitForFinished(60000));
         QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
         const QImage img(out);
-        QCOMPARE(img.size(), QSize(1600, 1000));
+        QCOMPARE(img.size(), size); // the window really is that small: nothing forces a larger minimum
         QVERIFY(distinctColours(img) > 40);
+        // Not a mostly empty window: the view fills its tab with content.
+        QVERIFY(inkFraction(img, img.rect().adjusted(0, 60, 0, -30)) > 0.05);
     }
 
     void commandLineErrors_data()
