@@ -538,6 +538,9 @@ std::optional<ArtifactFolder> readArtifactFolder(const std::filesystem::path &di
                      (held.empty() ? "" : "; the shard holds " + held),
                  names.size() == 1 ? names[0] : std::string(), s.index, s.offset});
     }
+    // A bin truncated while it was hashed read zeros past its new end (installMappedFileGuard): say so by name.
+    if (a.bin->damaged())
+        rep.add({ProblemKind::File, bfile, "changed while it was being read (truncated or rewritten by another program)"});
     return a;
 }
 

@@ -489,6 +489,9 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
     worker();
     for (auto &th : pool)
         th.join();
+    // A file truncated under us read zeros past its new end: that, not whatever followed from it, is the error.
+    if (ck.file)
+        ck.file->checkIntact();
     if (firstError)
         std::rethrow_exception(firstError);
     if (cancelled)
@@ -525,6 +528,8 @@ std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck
         q = std::move(nq);
         changed.push_back(q.name);
     }
+    if (ck.file)
+        ck.file->checkIntact();
     result.overrides = overrides;
     return changed;
 }
