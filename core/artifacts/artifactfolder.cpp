@@ -274,6 +274,8 @@ void readEntry(const Fields &f, const Reporter &rep, const std::string &group, c
     }
     // Rebuild the sums from the recorded means so summaries and sorting work without the source.
     const Json &err = f.at(e, "error", name);
+    if (!err.is_object() && !err.is_null()) // numberOrNull() reads a non-object as "no figures" without a word
+        f.fail("field 'error' is not an object: " + brief(err));
     t.stats.count = int64_t(t.size);
     t.stats.noise = f.numberOrNull(err, "mse", "error") * double(t.size);
     t.stats.maxAbsErr = f.numberOrNull(err, "max_abs_error", "error");

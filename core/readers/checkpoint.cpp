@@ -419,7 +419,7 @@ void loadSafetensors(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, con
     } catch (const Error &) {
         throw;
     } catch (const std::exception &e) {
-        throw inputError(std::string("safetensors header is not valid JSON: ") + e.what(), file);
+        throw inputError("safetensors header is not valid JSON: " + jsonErrorText(e), file);
     }
     if (!header.is_object())
         throw inputError("safetensors header is not a JSON object", file);

@@ -354,7 +354,7 @@ private Q_SLOTS:
         row("manifest-not-utf8", "manifest.json", "not valid JSON");
         row("manifest-float-size", "manifest.json", "field 'size' is not a non-negative integer: -9.2e+19");
         row("manifest-float-shape", "manifest.json", "shape[0] is 2.5e+30, not a size");
-        row("luts-infinite-scale", "luts.json", "not a valid luts.json");
+        row("luts-infinite-scale", "luts.json", "not valid JSON: number overflow parsing '1e999'");
         row("luts-negative-scale", "luts.json", "non-positive or non-finite scale");
         row("overrides-bad-percentile", "overrides.json", "not valid JSON");
         row("overrides-not-object", "overrides.json", "must be a JSON object");
