@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs one fuzz target on its corpus under ASan+UBSan.
 # usage: tests/fuzz/run.sh <target> <seconds> [build dir] [extra libFuzzer flags...]
-#   target: unpickler zip legacy safetensors manifest luts_json overrides
+#   target: unpickler zip legacy safetensors manifest luts_json overrides scale folder
 # New inputs go to <build>/corpus-work/<target> (seeds: <build>/corpus/<target>, from make_corpus.sh),
 # crashes to <build>/findings/<target>/, the log to <build>/runs/<target>.log.
 set -eu
@@ -13,7 +13,7 @@ case $t in
   *) dict=$here/json.dict ;;
 esac
 case $t in
-  zip|legacy|safetensors|manifest) maxlen=65536 ;;
+  zip|legacy|safetensors|manifest|folder) maxlen=65536 ;;
   *) maxlen=8192 ;;
 esac
 mkdir -p "$build/corpus-work/$t" "$build/findings/$t" "$build/runs" "$build/corpus/$t"
