@@ -1,9 +1,10 @@
 // Inputs at scale (issue 15, items 1 and 2), which byte-level mutation of small seeds never reaches: the input is
 // a recipe, not a file. The harness builds from it a pickle dict of up to 65,535 keys, a safetensors header of up
 // to 32,767 entries or an output folder of 16,383 tensors, with names of up to 256 KiB (repeated, duplicated or
-// near-duplicate names, as the probe's files had), loads it through the real readers and matches a fuzzed --filter/--glob pattern against the names. A quadratic
-// path costs seconds at these sizes, so libFuzzer's -timeout (20 s) is the finding; a crash, an escaping
-// non-ql::Error exception or an allocation over -malloc_limit_mb are findings too.
+// near-duplicate names, as the probe's files had), loads it through the real readers and matches a fuzzed
+// --filter/--glob pattern against the names. A quadratic path costs minutes at these sizes, so libFuzzer's -timeout
+// (20 s) is the finding; a crash, an escaping non-ql::Error exception or an allocation over -malloc_limit_mb are
+// findings too.
 //
 // Recipe: [case][count u16][name length u16][flags][pattern length][pattern...][name alphabet...]
 #include "fuzz_common.h"
