@@ -140,7 +140,8 @@ LutScales readLutScales(const std::filesystem::path &dir, bool *binMatches)
     // Every field is checked for its type before it is read: nlohmann's get<>() would throw its own text
     // ("[json.exception.type_error.302] type must be number, but is string") naming neither file nor field.
     if (!j.is_object())
-        throw inputError(std::string("is JSON ") + j.type_name() + ", not an object with \"format\" and \"luts\"", file);
+        throw inputError(std::string("is JSON ") + j.type_name() + ", not an object with \"format\" and \"luts\"",
+                         file);
     if (!j.contains("format") || j["format"] != "int8_luts_v1")
         throw inputError("\"format\" is not \"int8_luts_v1\"", file);
     if (!j.contains("luts") || !j["luts"].is_array())

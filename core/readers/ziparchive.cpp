@@ -144,9 +144,10 @@ ZipArchive::ZipArchive(std::span<const std::byte> data, const std::string &file,
             if (usize > 1032 * csize + 1024)
                 throw bad("record '" + name + "' claims to inflate to " + std::to_string(usize) + " bytes from " +
                           std::to_string(csize) + ", more than deflate's maximum ratio of 1032 (lying header)");
+            const std::string others =
+                inflatedTotal ? " after " + std::to_string(inflatedTotal) + " inflated by other records" : "";
             if (usize > limits.maxInflated - inflatedTotal)
-                throw bad("record '" + name + "' claims to inflate to " + std::to_string(usize) + " bytes" +
-                          (inflatedTotal ? " after " + std::to_string(inflatedTotal) + " inflated by other records" : "") +
+                throw bad("record '" + name + "' claims to inflate to " + std::to_string(usize) + " bytes" + others +
                           ", over the limit of " + std::to_string(limits.maxInflated) +
                           " bytes for compressed records in this file (zip bomb or lying header)");
             inflatedTotal += usize;

@@ -14,12 +14,13 @@ extern "C" int madvise(void *addr, size_t length, int advice)
 {
     using Fn = int (*)(void *, size_t, int);
     static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "madvise"));
-    static std::atomic<bool> done{false};
+    static std::atomic<bool> done { false };
     const char *on = std::getenv("QL_SHIM_TRUNCATE_ON");
     const char *path = std::getenv("QL_SHIM_TRUNCATE_PATH");
-    if (on && path && ((advice == MADV_RANDOM && std::strcmp(on, "random") == 0) ||
-                       (advice == MADV_NORMAL && std::strcmp(on, "normal") == 0)) &&
-        !done.exchange(true)) {
+    if (on && path
+        && ((advice == MADV_RANDOM && std::strcmp(on, "random") == 0)
+            || (advice == MADV_NORMAL && std::strcmp(on, "normal") == 0))
+        && !done.exchange(true)) {
         const char *to = std::getenv("QL_SHIM_TRUNCATE_TO");
         if (::truncate(path, to ? std::atoll(to) : 0) != 0)
             std::abort(); // the test would prove nothing

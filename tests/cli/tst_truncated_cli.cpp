@@ -34,7 +34,7 @@ Run runTruncating(const QStringList &args, const QString &victim, const QString 
         p.waitForFinished();
         return {};
     }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardError())};
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardError()) };
 }
 
 QMap<QString, QByteArray> snapshot(const QString &dir)
@@ -61,7 +61,7 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("to");
         // The world model's tensors span many pages: truncating at 4 KiB leaves the zip's directory unread (parse) or
         // every tensor page but the first gone (quantize).
-        for (const char *f : {"policy-small.pt", "mamba2-small.safetensors", "legacy-format.pt"}) {
+        for (const char *f : { "policy-small.pt", "mamba2-small.safetensors", "legacy-format.pt" }) {
             QTest::addRow("%s-while-parsing", f) << f << "random" << qint64(0);
             QTest::addRow("%s-while-quantizing", f) << f << "normal" << qint64(0);
             QTest::addRow("%s-to-4KiB-while-quantizing", f) << f << "normal" << qint64(4096);
@@ -79,7 +79,7 @@ private Q_SLOTS:
 
         // quantize into a new folder: exit 3 naming the file, the folder it created gone, nothing left behind.
         const QString fresh = tmp.filePath("fresh");
-        Run r = runTruncating({"quantize", "--checkpoint", ck, "--output-dir", fresh, "-q"}, ck, when, to);
+        Run r = runTruncating({ "quantize", "--checkpoint", ck, "--output-dir", fresh, "-q" }, ck, when, to);
         QVERIFY2(r.code == 3, qPrintable(QString::number(r.code) + " " + r.err));
         QVERIFY2(r.err.contains(ck) && r.err.contains("changed while it was being read"), qPrintable(r.err));
         QVERIFY(!QFileInfo::exists(fresh));
@@ -89,19 +89,19 @@ private Q_SLOTS:
         QVERIFY(QFile::copy(QStringLiteral(QL_TEST_DATA "/") + fixture, ck));
         const QString out = tmp.filePath("out");
         QProcess first;
-        first.start(kCli, {"quantize", "--checkpoint", ck, "--output-dir", out, "-q"});
+        first.start(kCli, { "quantize", "--checkpoint", ck, "--output-dir", out, "-q" });
         QVERIFY(first.waitForFinished(120000));
         QCOMPARE(first.exitCode(), 0);
         const auto before = snapshot(out);
-        QCOMPARE(before.keys(), (QStringList{"manifest.json", "weights_int8.bin"}));
-        r = runTruncating({"quantize", "--checkpoint", ck, "--output-dir", out, "-q"}, ck, when, to);
+        QCOMPARE(before.keys(), (QStringList { "manifest.json", "weights_int8.bin" }));
+        r = runTruncating({ "quantize", "--checkpoint", ck, "--output-dir", out, "-q" }, ck, when, to);
         QVERIFY2(r.code == 3, qPrintable(QString::number(r.code) + " " + r.err));
         QCOMPARE(snapshot(out), before);
 
         // inspect: the same error.
         QFile::remove(ck);
         QVERIFY(QFile::copy(QStringLiteral(QL_TEST_DATA "/") + fixture, ck));
-        r = runTruncating({"inspect", ck, "-q"}, ck, when, to);
+        r = runTruncating({ "inspect", ck, "-q" }, ck, when, to);
         QVERIFY2(r.code == 3, qPrintable(QString::number(r.code) + " " + r.err));
         QVERIFY2(r.err.contains(ck) && r.err.contains("changed while it was being read"), qPrintable(r.err));
     }
@@ -110,7 +110,8 @@ private Q_SLOTS:
     {
         // The shim itself changes nothing when it has no file to truncate (so the cases above test the CLI).
         QTemporaryDir tmp;
-        const Run r = runTruncating({"inspect", QL_TEST_DATA "/policy-small.pt", "-q"}, tmp.filePath("none"), "never");
+        const Run r
+            = runTruncating({ "inspect", QL_TEST_DATA "/policy-small.pt", "-q" }, tmp.filePath("none"), "never");
         QVERIFY2(r.code == 0, qPrintable(r.err));
     }
 };

@@ -1,8 +1,8 @@
 // Wrong-typed fields in every JSON file the readers take from a user (issue 15, item 9): each is refused with an input
 // error naming the file and the field, never nlohmann's own text ("[json.exception.type_error.302] type must be
 // number, but is string", which names neither) and never another exception type.
-#include "artifacts/manifest.h"
 #include "artifacts/luts.h"
+#include "artifacts/manifest.h"
 #include "base/errors.h"
 #include "quantization/overrides.h"
 #include "readers/checkpoint.h"
@@ -30,11 +30,13 @@ std::string readAll(const fs::path &p)
     return ss.str();
 }
 
-void writeAll(const fs::path &p, const std::string &text) { std::ofstream(p, std::ios::binary) << text; }
+void writeAll(const fs::path &p, const std::string &text)
+{
+    std::ofstream(p, std::ios::binary) << text;
+}
 
 /// Runs `load`; returns its ql::Error text, "" when it did not throw, or "OTHER: ..." for any other exception.
-template <typename F>
-std::string refusal(F load)
+template <typename F> std::string refusal(F load)
 {
     try {
         load();
@@ -138,12 +140,12 @@ private Q_SLOTS:
     {
         QTemporaryDir tmp;
         const fs::path dir = tmp.path().toStdString();
-        for (const char *field : {"name", "input_scale", "output_scale"}) {
+        for (const char *field : { "name", "input_scale", "output_scale" }) {
             json j = json::parse(readAll(kGolden / "luts-default/luts.json"));
             j["luts"][2].erase(field);
             writeAll(dir / "luts.json", j.dump());
-            checkMessage(refusal([&] { ql::readLutScales(dir); }), (dir / "luts.json").string(),
-                         QString(field) + " is missing");
+            checkMessage(
+                refusal([&] { ql::readLutScales(dir); }), (dir / "luts.json").string(), QString(field) + " is missing");
         }
     }
 
@@ -167,8 +169,9 @@ private Q_SLOTS:
         QFETCH(QString, expect);
         QTemporaryDir tmp;
         const fs::path file = fs::path(tmp.path().toStdString()) / "overrides.json";
-        json j = {{"format", "quantlens_overrides_v1"},
-                  {"overrides", {{{"match", "trunk.*"}, {"strategy", "per_channel_percentile"}, {"percentile", 99.9}}}}};
+        json j = { { "format", "quantlens_overrides_v1" },
+            { "overrides",
+                { { { "match", "trunk.*" }, { "strategy", "per_channel_percentile" }, { "percentile", 99.9 } } } } };
         j[json::json_pointer(pointer.toStdString())] = json::parse(value.toStdString());
         writeAll(file, j.dump());
         checkMessage(refusal([&] { ql::Overrides::load(file); }), file.string(), expect);
@@ -191,16 +194,19 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("entry");
         QTest::addColumn<QString>("expect");
-        auto row = [](const char *name, const char *entry, const char *expect) {
-            QTest::newRow(name) << entry << expect;
-        };
+        auto row
+            = [](const char *name, const char *entry, const char *expect) { QTest::newRow(name) << entry << expect; };
         row("entry-number", "5", "tensor 'w': header entry is number");
         row("dtype-number", R"({"dtype": 5, "shape": [2], "data_offsets": [0, 8]})", "tensor 'w': \"dtype\" is number");
-        row("shape-string", R"({"dtype": "F32", "shape": "2", "data_offsets": [0, 8]})", "tensor 'w': \"shape\" is string");
-        row("shape-float", R"({"dtype": "F32", "shape": [2.0], "data_offsets": [0, 8]})", "tensor 'w': shape holds 2.0");
-        row("offsets-string", R"({"dtype": "F32", "shape": [2], "data_offsets": "0-8"})", "tensor 'w': \"data_offsets\"");
+        row("shape-string", R"({"dtype": "F32", "shape": "2", "data_offsets": [0, 8]})",
+            "tensor 'w': \"shape\" is string");
+        row("shape-float", R"({"dtype": "F32", "shape": [2.0], "data_offsets": [0, 8]})",
+            "tensor 'w': shape holds 2.0");
+        row("offsets-string", R"({"dtype": "F32", "shape": [2], "data_offsets": "0-8"})",
+            "tensor 'w': \"data_offsets\"");
         row("offset-string", R"({"dtype": "F32", "shape": [2], "data_offsets": [0, "8"]})", "tensor 'w': data_offsets");
-        row("offsets-three", R"({"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 9]})", "tensor 'w': \"data_offsets\"");
+        row("offsets-three", R"({"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 9]})",
+            "tensor 'w': \"data_offsets\"");
         row("no-dtype", R"({"shape": [2], "data_offsets": [0, 8]})", "tensor 'w': header entry has no \"dtype\"");
         row("metadata-list", "METADATA", "__metadata__ is not an object");
         row("not-json", "NOTJSON", "safetensors header is not valid JSON: parse error");

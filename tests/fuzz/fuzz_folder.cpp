@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
         return 0;
     const unsigned kinds = unsigned(data[0]) | unsigned(data[1]) << 8;
     const uint8_t *p = data + 2, *end = data + size;
-    const char *names[] = {"manifest.json", "luts.json", "luts.bin", "weights_int8.bin"};
+    const char *names[] = { "manifest.json", "luts.json", "luts.bin", "weights_int8.bin" };
     std::error_code ec;
     for (const auto &e : fs::directory_iterator(dir, ec))
         fs::remove_all(e.path(), ec);
@@ -102,6 +102,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
         (void)ql::readLutScales(dir, &matches);
     });
     inputOnly([&] { (void)ql::openSession(dir); });
-    inputOnly([&] { (void)ql::existingArtifacts(dir, ql::QuantizeResult{}); });
+    inputOnly([&] { (void)ql::existingArtifacts(dir, ql::QuantizeResult {}); });
     return 0;
 }

@@ -118,8 +118,8 @@ void safetensors(const Recipe &r, qlfuzz::MemFile &file)
         for (char &c : k)
             if (c == '"' || c == '\\' || uint8_t(c) < 0x20)
                 c = '_';
-        h += (i ? ",\"" : "\"") + k + "\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[" +
-             std::to_string(8 * i) + "," + std::to_string(8 * i + 8) + "]}";
+        h += (i ? ",\"" : "\"") + k + "\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[" + std::to_string(8 * i)
+            + "," + std::to_string(8 * i + 8) + "]}";
     }
     h += "}";
     std::string f;
@@ -133,17 +133,17 @@ void safetensors(const Recipe &r, qlfuzz::MemFile &file)
 void outputFolder(const Recipe &r, const std::filesystem::path &dir)
 {
     std::string m = "{\"format\":\"mlp_int8_v1\",\"architecture\":{\"model_type\":\"mlp\"},"
-                    "\"total_weight_bytes\":" + std::to_string(r.count) +
-                    ",\"shard_map\":{\"num_shards\":1,\"shards\":[{\"index\":0,\"offset\":0,\"size\":" +
-                    std::to_string(r.count) + "}]},\"weights\":{\"projections\":{";
+                    "\"total_weight_bytes\":"
+        + std::to_string(r.count) + ",\"shard_map\":{\"num_shards\":1,\"shards\":[{\"index\":0,\"offset\":0,\"size\":"
+        + std::to_string(r.count) + "}]},\"weights\":{\"projections\":{";
     for (std::size_t i = 0; i < r.count; ++i) {
         std::string k = "trunk." + nameOf(r, i) + ".bias";
         for (char &c : k)
             if (c == '"' || c == '\\' || uint8_t(c) < 0x20)
                 c = '_';
-        m += (i ? ",\"" : "\"") + k + "\":{\"offset\":" + std::to_string(i) +
-             ",\"size\":1,\"shape\":[1],\"quantization\":\"per_tensor_symmetric\",\"scale\":0.5,"
-             "\"error\":{\"mse\":0,\"max_abs_error\":0,\"snr_db\":null,\"relative_error_pct\":0}}";
+        m += (i ? ",\"" : "\"") + k + "\":{\"offset\":" + std::to_string(i)
+            + ",\"size\":1,\"shape\":[1],\"quantization\":\"per_tensor_symmetric\",\"scale\":0.5,"
+              "\"error\":{\"mse\":0,\"max_abs_error\":0,\"snr_db\":null,\"relative_error_pct\":0}}";
     }
     m += "}}}";
     std::ofstream(dir / "manifest.json", std::ios::binary | std::ios::trunc) << m;
@@ -163,9 +163,8 @@ void matchNames(const Recipe &r)
     if (r.pattern.empty())
         return;
     try {
-        const ql::NameMatcher m(r.pattern, r.flags & 16 ? ql::NameMatcher::Syntax::Regex
-                                                        : ql::NameMatcher::Syntax::Glob,
-                                r.flags & 32);
+        const ql::NameMatcher m(
+            r.pattern, r.flags & 16 ? ql::NameMatcher::Syntax::Regex : ql::NameMatcher::Syntax::Glob, r.flags & 32);
         for (std::size_t i = 0; i < std::min<std::size_t>(r.count, 8); ++i)
             (void)m.matches(nameOf(r, i));
     } catch (const ql::Error &e) {
