@@ -21,7 +21,8 @@ for t in "${targets[@]}"; do
   mkdir -p "$work/new/$t" "$work/seeds/$t" "$work/crash/$t"
   dirs=("$work/new/$t" "$work/seeds/$t")
   [ -d "tests/data/hostile/fuzz/$t" ] && dirs+=("tests/data/hostile/fuzz/$t")
-  if ./build-fuzz/bin/fuzz_$t -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 \
+  timeout=20; [ "$t" = scale ] && timeout=120 # see tests/fuzz/run.sh
+  if ./build-fuzz/bin/fuzz_$t -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=$timeout \
        -max_len=$maxlen -dict=$dict -print_final_stats=1 -artifact_prefix="$work/crash/$t/" "${dirs[@]}" \
        > "$work/$t.log" 2>&1; then
     echo "fuzz_$t: ok   $(grep -a -E '^#[0-9]+' "$work/$t.log" | tail -1)"
