@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-20}
 start=$(date +%s)
 cmake --preset fuzz -DQL_SANITIZE=ON
-targets=(unpickler zip legacy safetensors manifest luts_json overrides)
+targets=(unpickler zip legacy safetensors manifest luts_json overrides scale folder)
 cmake --build --preset fuzz -j"${JOBS:-2}" --target "${targets[@]/#/fuzz_}"
 built=$(date +%s)
 work=$(mktemp -d)
@@ -17,11 +17,12 @@ tests/fuzz/make_corpus.sh "$work/seeds" > /dev/null
 status=0
 for t in "${targets[@]}"; do
   case $t in unpickler|zip|legacy) dict=tests/fuzz/pickle.dict ;; *) dict=tests/fuzz/json.dict ;; esac
-  case $t in zip|legacy|safetensors|manifest) maxlen=65536 ;; *) maxlen=8192 ;; esac
+  case $t in zip|legacy|safetensors|manifest|folder) maxlen=65536 ;; *) maxlen=8192 ;; esac
   mkdir -p "$work/new/$t" "$work/seeds/$t" "$work/crash/$t"
   dirs=("$work/new/$t" "$work/seeds/$t")
   [ -d "tests/data/hostile/fuzz/$t" ] && dirs+=("tests/data/hostile/fuzz/$t")
-  if ./build-fuzz/bin/fuzz_$t -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 \
+  timeout=20; [ "$t" = scale ] && timeout=120 # see tests/fuzz/run.sh
+  if ./build-fuzz/bin/fuzz_$t -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=$timeout \
        -max_len=$maxlen -dict=$dict -print_final_stats=1 -artifact_prefix="$work/crash/$t/" "${dirs[@]}" \
        > "$work/$t.log" 2>&1; then
     echo "fuzz_$t: ok   $(grep -a -E '^#[0-9]+' "$work/$t.log" | tail -1)"

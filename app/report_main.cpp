@@ -5,6 +5,7 @@
 #include "reportexport.h"
 
 #include "artifacts/atomicfile.h"
+#include "base/mappedfile.h"
 #include "base/program.h"
 
 #include <QApplication>
@@ -32,6 +33,7 @@ void filterMessages(QtMsgType type, const QMessageLogContext &context, const QSt
 int main(int argc, char **argv)
 {
     ignoreFileSizeSignal();
+    installMappedFileGuard(); // a checkpoint truncated while mapped: an input error, not SIGBUS
     CLI::App cli{"QuantLens reviewer report with figures (HTML, Markdown, PDF; also CSV, JSON). Usually run by "
                  "`quantlens-cli report`."};
     cli::ReportArgs a;

@@ -3,6 +3,7 @@
 // evaluator.h's pimpl.
 #include "artifacts/atomicfile.h"
 #include "base/errors.h"
+#include "base/mappedfile.h"
 #include "base/program.h"
 #include "evalreport.h"
 #include "evaluator.h"
@@ -18,6 +19,7 @@ using namespace ql;
 int main(int argc, char **argv)
 {
     ignoreFileSizeSignal();
+    installMappedFileGuard(); // a checkpoint truncated while mapped: an input error, not SIGBUS
     CLI::App app{"quantlens eval: run a TorchScript model with the checkpoint's FP32 weights and with its INT8 "
                  "weights dequantized (q * scale, the strategies that produce the artifacts) and compare the outputs "
                  "(SNR over all elements and inputs, max |diff|, cosine, top-1 agreement of logits). --sensitivity "

@@ -2,6 +2,7 @@
 // Each subcommand lives in its own file (command.h); this file parses, dispatches and maps errors to exit codes.
 #include "artifacts/atomicfile.h"
 #include "base/errors.h"
+#include "base/mappedfile.h"
 #include "command.h"
 
 #include <cstdio>
@@ -32,6 +33,7 @@ void printWarnings(const std::vector<std::string> &warnings, bool quiet)
 int main(int argc, char **argv)
 {
     ignoreFileSizeSignal();
+    installMappedFileGuard(); // a checkpoint truncated while mapped: an input error, not SIGBUS
     CLI::App app{"QuantLens: FP32 PyTorch checkpoints -> INT8 artifacts for Solana's sol_matmul_i8, byte-identical "
                  "to the seed pipeline.\n" +
                  std::string(kExitCodes)};

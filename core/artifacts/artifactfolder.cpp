@@ -274,6 +274,8 @@ void readEntry(const Fields &f, const Reporter &rep, const std::string &group, c
     }
     // Rebuild the sums from the recorded means so summaries and sorting work without the source.
     const Json &err = f.at(e, "error", name);
+    if (!err.is_object() && !err.is_null()) // numberOrNull() reads a non-object as "no figures" without a word
+        f.fail("field 'error' is not an object: " + brief(err));
     t.stats.count = int64_t(t.size);
     t.stats.noise = f.numberOrNull(err, "mse", "error") * double(t.size);
     t.stats.maxAbsErr = f.numberOrNull(err, "max_abs_error", "error");
@@ -538,6 +540,9 @@ std::optional<ArtifactFolder> readArtifactFolder(const std::filesystem::path &di
                      (held.empty() ? "" : "; the shard holds " + held),
                  names.size() == 1 ? names[0] : std::string(), s.index, s.offset});
     }
+    // A bin truncated while it was hashed read zeros past its new end (installMappedFileGuard): say so by name.
+    if (a.bin->damaged())
+        rep.add({ProblemKind::File, bfile, "changed while it was being read (truncated or rewritten by another program)"});
     return a;
 }
 

@@ -129,30 +129,54 @@ LutScales readLutScales(const std::filesystem::path &dir, bool *binMatches)
     const auto jp = dir / "luts.json";
     // Only regular files, within a stated size (a FIFO or /dev/zero as luts.json must not hang or fill memory).
     const std::string text = readRegularFile(jp, artifactlimits::kMaxLutsJsonBytes, "luts.json limit");
-    LutScales s;
+    const std::string file = jp.string();
+    checkJsonDepth(text, file);
+    nlohmann::json j;
     try {
-        checkJsonDepth(text, jp.string());
-        const auto j = nlohmann::json::parse(text);
-        if (j.at("format") != "int8_luts_v1")
-            throw inputError("format is not int8_luts_v1", jp.string());
-        for (const auto &l : j.at("luts")) {
-            const std::string name = l.at("name").get<std::string>();
-            int k = -1;
-            for (int i = 0; i < kNumLuts; ++i)
-                if (name == lutName(LutKind(i)))
-                    k = i;
-            if (k < 0)
-                throw inputError("unknown table '" + name + "'", jp.string());
-            s.in[k] = l.at("input_scale").get<double>();
-            s.out[k] = l.at("output_scale").get<double>();
-            // An infinite scale makes 0 * inf = NaN inputs, and NaN cannot be converted to a table code.
-            if (!(s.in[k] > 0) || !(s.out[k] > 0) || !std::isfinite(s.in[k]) || !std::isfinite(s.out[k]))
-                throw inputError("table '" + name + "' has a non-positive or non-finite scale", jp.string());
-        }
-    } catch (const Error &) {
-        throw;
+        j = nlohmann::json::parse(text);
     } catch (const std::exception &e) {
-        throw inputError(std::string("not a valid luts.json: ") + e.what(), jp.string());
+        throw inputError("not valid JSON: " + jsonErrorText(e), file);
+    }
+    // Every field is checked for its type before it is read: nlohmann's get<>() would throw its own text
+    // ("[json.exception.type_error.302] type must be number, but is string") naming neither file nor field.
+    if (!j.is_object())
+        throw inputError(std::string("is JSON ") + j.type_name() + ", not an object with \"format\" and \"luts\"",
+                         file);
+    if (!j.contains("format") || j["format"] != "int8_luts_v1")
+        throw inputError("\"format\" is not \"int8_luts_v1\"", file);
+    if (!j.contains("luts") || !j["luts"].is_array())
+        throw inputError(std::string("\"luts\" is ") + (j.contains("luts") ? j["luts"].type_name() : "missing") +
+                             ", not a list of tables",
+                         file);
+    LutScales s;
+    std::size_t index = 0;
+    for (const auto &l : j["luts"]) {
+        const std::string where = "luts[" + std::to_string(index++) + "]";
+        if (!l.is_object())
+            throw inputError(where + " is " + l.type_name() + ", not an object with name, input_scale, output_scale",
+                             file);
+        if (!l.contains("name") || !l["name"].is_string())
+            throw inputError(where + ".name is " + (l.contains("name") ? l["name"].type_name() : "missing") +
+                                 ", not a table name",
+                             file);
+        const std::string name = l["name"].get<std::string>();
+        int k = -1;
+        for (int i = 0; i < kNumLuts; ++i)
+            if (name == lutName(LutKind(i)))
+                k = i;
+        if (k < 0)
+            throw inputError("unknown table '" + name + "'", file);
+        for (const char *field : {"input_scale", "output_scale"})
+            if (!l.contains(field) || !l[field].is_number())
+                throw inputError("table '" + name + "': " + field + " is " +
+                                     (l.contains(field) ? std::string(l[field].type_name()) : std::string("missing")) +
+                                     ", not a number",
+                                 file);
+        s.in[k] = l["input_scale"].get<double>();
+        s.out[k] = l["output_scale"].get<double>();
+        // An infinite scale makes 0 * inf = NaN inputs, and NaN cannot be converted to a table code.
+        if (!(s.in[k] > 0) || !(s.out[k] > 0) || !std::isfinite(s.in[k]) || !std::isfinite(s.out[k]))
+            throw inputError("table '" + name + "' has a non-positive or non-finite scale", file);
     }
     if (binMatches) {
         const auto want = generateLuts(s);

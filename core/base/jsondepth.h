@@ -1,6 +1,7 @@
 #pragma once
 #include "base/errors.h"
 
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,17 @@ inline void checkJsonDepth(std::string_view text, const std::string &file)
         } else if (c == ']' || c == '}')
             --depth;
     }
+}
+
+/// nlohmann's exception text without its "[json.exception.parse_error.101] " prefix (a library detail, not the user's
+/// business): "parse error at line 1, column 2: syntax error ...". Callers put the file and the field around it.
+inline std::string jsonErrorText(const std::exception &e)
+{
+    std::string what = e.what();
+    if (what.rfind("[json.exception.", 0) == 0)
+        if (const auto close = what.find("] "); close != std::string::npos)
+            return what.substr(close + 2);
+    return what;
 }
 
 } // namespace ql

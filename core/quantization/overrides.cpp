@@ -3,9 +3,8 @@
 #include "artifacts/atomicfile.h"
 #include "base/errors.h"
 #include "base/jsondepth.h"
+#include "base/regularfile.h"
 
-#include <fstream>
-#include <sstream>
 
 namespace ql {
 
@@ -60,17 +59,16 @@ Overrides Overrides::fromJson(const Json &doc, const std::string &file)
 
 Overrides Overrides::load(const std::filesystem::path &path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw inputError("cannot open overrides file", path.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    checkJsonDepth(ss.str(), path.string());
+    // Only a regular file within a stated size: `--overrides /dev/zero` or a FIFO used to grow or block forever. A
+    // real overrides file is a few rules (~100 bytes each); 16 MiB is 100,000 long ones.
+    constexpr uint64_t kMaxOverridesBytes = uint64_t(16) << 20;
+    const std::string text = readRegularFile(path, kMaxOverridesBytes, "overrides file limit");
+    checkJsonDepth(text, path.string());
     Json doc;
     try {
-        doc = Json::parse(ss.str());
+        doc = Json::parse(text);
     } catch (const std::exception &e) {
-        throw inputError(std::string("not valid JSON: ") + e.what(), path.string());
+        throw inputError("not valid JSON: " + jsonErrorText(e), path.string());
     }
     return fromJson(doc, path.string());
 }

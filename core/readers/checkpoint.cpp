@@ -419,7 +419,7 @@ void loadSafetensors(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, con
     } catch (const Error &) {
         throw;
     } catch (const std::exception &e) {
-        throw inputError(std::string("safetensors header is not valid JSON: ") + e.what(), file);
+        throw inputError("safetensors header is not valid JSON: " + jsonErrorText(e), file);
     }
     if (!header.is_object())
         throw inputError("safetensors header is not a JSON object", file);
@@ -500,19 +500,11 @@ void loadSafetensors(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, con
     }
 }
 
-} // namespace
-
-Checkpoint loadCheckpoint(const std::filesystem::path &path, const ReadLimits &limits)
+/// Reads the container the first bytes announce: zip, safetensors or legacy pickle.
+void readContainer(Checkpoint &ck, const std::shared_ptr<PickleHolder> &h, const ReadLimits &limits)
 {
-    Checkpoint ck;
-    ck.path = path;
-    const std::string file = path.string();
-    auto h = std::make_shared<PickleHolder>();
-    h->map = MappedFile::open(path);
-    ck.fileSize = h->map->size();
+    const std::string file = ck.path.string();
     const auto bytes = h->map->bytes();
-    if (bytes.empty())
-        throw inputError("empty file", file);
     if (isZip(bytes)) {
         ck.format = CheckpointFormat::TorchZip;
         loadZip(ck, h, limits);
@@ -538,6 +530,29 @@ Checkpoint loadCheckpoint(const std::filesystem::path &path, const ReadLimits &l
         loadLegacy(ck, h, stop + 1);
     } else
         throw inputError("not a PyTorch checkpoint (zip or legacy pickle) nor a safetensors file", file);
+}
+
+} // namespace
+
+Checkpoint loadCheckpoint(const std::filesystem::path &path, const ReadLimits &limits)
+{
+    Checkpoint ck;
+    ck.path = path;
+    const std::string file = path.string();
+    auto h = std::make_shared<PickleHolder>();
+    h->map = MappedFile::open(path);
+    ck.fileSize = h->map->size();
+    const auto bytes = h->map->bytes();
+    if (bytes.empty())
+        throw inputError("empty file", file);
+    try {
+        readContainer(ck, h, limits);
+    } catch (const Error &) {
+        // Zeros read past the end of a file truncated under us make any parse error; the truncation is the cause.
+        h->map->checkIntact();
+        throw;
+    }
+    h->map->checkIntact();
     // Each view is within its storage, but many views of one storage (or overlapping safetensors ranges) could
     // still make quantization allocate far more than the file holds; tied weights share a storage a few times.
     uint64_t elements = 0;

@@ -140,24 +140,31 @@ ZipArchive::ZipArchive(std::span<const std::byte> data, const std::string &file,
                 throw bad("stored record '" + name + "' has different compressed and uncompressed sizes");
             m_entries[name] = raw;
         } else if (method == 8) {
-            if (usize > limits.maxInflated - inflatedTotal || usize > 1032 * csize + 1024)
-                throw bad("record '" + name + "' claims to inflate to " + std::to_string(usize) +
-                          " bytes (zip bomb or lying header)");
+            // Refused before anything is allocated or inflated: the sizes come from the header.
+            if (usize > 1032 * csize + 1024)
+                throw bad("record '" + name + "' claims to inflate to " + std::to_string(usize) + " bytes from " +
+                          std::to_string(csize) + ", more than deflate's maximum ratio of 1032 (lying header)");
+            const std::string others =
+                inflatedTotal ? " after " + std::to_string(inflatedTotal) + " inflated by other records" : "";
+            if (usize > limits.maxInflated - inflatedTotal)
+                throw bad("record '" + name + "' claims to inflate to " + std::to_string(usize) + " bytes" + others +
+                          ", over the limit of " + std::to_string(limits.maxInflated) +
+                          " bytes for compressed records in this file (zip bomb or lying header)");
             inflatedTotal += usize;
-            auto buf = std::make_unique<std::vector<std::byte>>(usize);
+            std::unique_ptr<std::byte[]> buf(new std::byte[std::max<uint64_t>(usize, 1)]);
             z_stream zs{};
             if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
                 throw bad("zlib initialisation failed");
             zs.next_in = reinterpret_cast<Bytef *>(const_cast<std::byte *>(raw.data()));
             zs.avail_in = static_cast<uInt>(std::min<uint64_t>(csize, UINT32_MAX));
-            zs.next_out = reinterpret_cast<Bytef *>(buf->data());
+            zs.next_out = reinterpret_cast<Bytef *>(buf.get());
             zs.avail_out = static_cast<uInt>(std::min<uint64_t>(usize, UINT32_MAX));
             const int rc = inflate(&zs, Z_FINISH);
             const uint64_t out = zs.total_out;
             inflateEnd(&zs);
             if (rc != Z_STREAM_END || out != usize)
                 throw bad("record '" + name + "' does not inflate to its declared " + std::to_string(usize) + " bytes");
-            m_entries[name] = std::span<const std::byte>(buf->data(), buf->size());
+            m_entries[name] = std::span<const std::byte>(buf.get(), usize);
             m_inflated.push_back(std::move(buf));
         } else
             throw bad("record '" + name + "' uses unsupported compression method " + std::to_string(method));

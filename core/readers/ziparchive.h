@@ -32,7 +32,9 @@ public:
 
 private:
     std::map<std::string, std::span<const std::byte>> m_entries;
-    std::vector<std::unique_ptr<std::vector<std::byte>>> m_inflated;
+    /// Inflated records, allocated uninitialised: a record that stops short of its declared size (a lying header) then
+    /// costs only the pages inflate() wrote, not the whole claim zero-filled.
+    std::vector<std::unique_ptr<std::byte[]>> m_inflated;
     bool m_zip64 = false;
 };
 

@@ -105,3 +105,22 @@ put('overrides', 'basic.json', b'{"format": "quantlens_overrides_v1", "overrides
     b'"strategy": "per_channel_percentile", "percentile": 99.9}, {"match": "*_head.weight", "strategy": '
     b'"per_tensor_mse"}, {"match": "trunk.[0-3].weight", "strategy": "per_channel_absmax"}]}')
 put('overrides', 'empty.json', b'{"format": "quantlens_overrides_v1", "overrides": []}')
+
+# fuzz_folder: the small consistent folder with each file kind (3 bits per file, in the order manifest.json,
+# luts.json, luts.bin, weights_int8.bin: 0/1 regular, 2 absent, 3 folder, 4 FIFO, 5 -> /dev/zero, 6 looping link,
+# 7 sparse 10 GB), and the golden LUTs beside it.
+luts_json = open(os.path.join(golden, 'luts-default', 'luts.json'), 'rb').read()
+luts_bin = open(os.path.join(golden, 'luts-default', 'luts.bin'), 'rb').read()
+manifest, weights = torchlike.small_manifest().split(b'\0', 1)
+for kinds in [0, 2, 3, 4, 5, 6, 7, 4 << 3, 5 << 3, 3 << 6, 4 << 9, 5 << 9, 7 << 9, 3 << 9, 2 << 3]:
+    put('folder', 'kinds-%04x.folder' % kinds,
+        struct.pack('<H', kinds) + b''.join(struct.pack('<I', len(b)) + b for b in (manifest, luts_json, luts_bin))
+        + weights)
+
+# fuzz_scale: recipes [case][count u16][name length u16][flags][pattern length][pattern][alphabet]
+def recipe(case, count, length, flags, pattern, alphabet):
+    return bytes([case]) + struct.pack('<HHB', count, length, flags) + bytes([len(pattern)]) + pattern + alphabet
+for case in range(3):
+    put('scale', 'keys-%d.recipe' % case, recipe(case, 50000, 8, 8 * (case == 0), b'trunk.*weight', b'trunk.'))
+    put('scale', 'long-%d.recipe' % case, recipe(case, 4, 50000, 1 | 16, b'trunk.*weight', b'a'))
+    put('scale', 'dups-%d.recipe' % case, recipe(case, 20000, 30, 2 | 4, b'*a*a*a*a*b', b'ab'))

@@ -4,7 +4,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../../build-fuzz}
-for t in ${TARGETS:-unpickler zip legacy safetensors manifest luts_json overrides}; do
+for t in ${TARGETS:-unpickler zip legacy safetensors manifest luts_json overrides scale folder}; do
   start=$(date +%s)
   "$here/run.sh" "$t" "${SECS:-600}" "$build"
   rc=$?

@@ -14,7 +14,9 @@ CASE is one of:
   key-not-utf8         zip checkpoint whose state dict has a non-tensor under a key that is not UTF-8
   expand N             zip checkpoint: a [1, 4] storage expanded to [N, 4] (stride 0), as torch.save writes it
   zip-inflate N        zip checkpoint whose data.pkl is deflated and inflates to N bytes (a long BINBYTES)
-  int8-views N         zip checkpoint: 64 int8 tensors, each a [N] view (stride 0) of one byte -- N elements each
+  int8-views N         zip checkpoint: 64 int8 tensors trunk.I.bias, each a [N] view (stride 0) of one byte -- N elements each
+  int8-big N           zip checkpoint: an int8 storage of N bytes seen as [N/1024, 1024] (per channel) and as [N]
+                       (per tensor): integer tensors are quantized in float64, by block
 """
 import collections, io, json, os, pickle, struct, sys, zipfile, zlib
 
@@ -97,7 +99,13 @@ def main():
         st = tl.Storage('CharStorage', [3])
         sd = collections.OrderedDict()
         for i in range(64):
-            sd['layers.%d.bias' % i] = tl.Tensor(st, (n,), (0,))
+            sd['trunk.%d.bias' % i] = tl.Tensor(st, (n,), (0,))
+        write(out, tl.save_zip(sd))
+    elif case == 'int8-big':
+        st = tl.Storage('CharStorage', raw=bytes(range(256)) * (n // 256))
+        sd = collections.OrderedDict()
+        sd['trunk.0.weight'] = tl.Tensor(st, (n // 1024, 1024))
+        sd['trunk.0.bias'] = tl.Tensor(st, (n // 256 * 256,))
         write(out, tl.save_zip(sd))
     else:
         sys.exit('unknown case ' + case)

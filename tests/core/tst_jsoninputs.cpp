@@ -1,0 +1,235 @@
+// Wrong-typed fields in every JSON file the readers take from a user (issue 15, item 9): each is refused with an input
+// error naming the file and the field, never nlohmann's own text ("[json.exception.type_error.302] type must be
+// number, but is string", which names neither) and never another exception type.
+#include "artifacts/luts.h"
+#include "artifacts/manifest.h"
+#include "base/errors.h"
+#include "quantization/overrides.h"
+#include "readers/checkpoint.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+const fs::path kGolden = QL_TEST_DATA "/golden";
+
+std::string readAll(const fs::path &p)
+{
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void writeAll(const fs::path &p, const std::string &text)
+{
+    std::ofstream(p, std::ios::binary) << text;
+}
+
+/// Runs `load`; returns its ql::Error text, "" when it did not throw, or "OTHER: ..." for any other exception.
+template <typename F> std::string refusal(F load)
+{
+    try {
+        load();
+    } catch (const ql::Error &e) {
+        return e.kind() == ql::ErrorKind::Input ? e.what() : "NOT INPUT: " + std::string(e.what());
+    } catch (const std::exception &e) {
+        return "OTHER: " + std::string(e.what());
+    }
+    return {};
+}
+
+void checkMessage(const std::string &msg, const std::string &file, const QString &expect)
+{
+    QVERIFY2(!msg.empty(), "accepted");
+    QVERIFY2(msg.rfind(file + ": ", 0) == 0, msg.c_str());
+    QVERIFY2(msg.find("json.exception") == std::string::npos, msg.c_str());
+    QVERIFY2(QString::fromStdString(msg).contains(expect), msg.c_str());
+}
+
+void addRows()
+{
+    QTest::addColumn<QString>("pointer");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("expect");
+}
+} // namespace
+
+class TestJsonInputs : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void manifestFields_data()
+    {
+        addRows();
+        auto row = [](const char *ptr, const char *value, const char *expect) {
+            QTest::addRow("%s=%s", ptr, value) << ptr << value << expect;
+        };
+        row("/architecture", "5", "architecture");
+        row("/architecture/model_type", "7", "architecture.model_type");
+        row("/total_weight_bytes", "\"187026\"", "total_weight_bytes");
+        row("/shard_map", "[]", "shard_map");
+        row("/shard_map/shards", "{}", "shards");
+        row("/shard_map/shards/0/size", "\"x\"", "size");
+        row("/weights", "[]", "weights");
+        row("/weights/projections", "3", "projections");
+        row("/weights/projections/trunk.0.bias", "\"x\"", "trunk.0.bias");
+        row("/weights/projections/trunk.0.bias/scale", "\"0.5\"", "scale");
+        row("/weights/projections/trunk.0.bias/offset", "-1.5", "offset");
+        row("/weights/projections/trunk.0.bias/shape", "\"64\"", "shape");
+        row("/weights/projections/trunk.0.bias/shape/0", "true", "shape");
+        row("/weights/projections/trunk.0.bias/quantization", "1", "quantization");
+        row("/weights/projections/trunk.0.weight/scales", "{}", "scales");
+        row("/weights/projections/trunk.0.weight/scales/0", "\"x\"", "scales");
+        row("/weights/projections/trunk.0.weight/error", "[]", "error");
+    }
+    void manifestFields()
+    {
+        QFETCH(QString, pointer);
+        QFETCH(QString, value);
+        QFETCH(QString, expect);
+        QTemporaryDir tmp;
+        const fs::path dir = tmp.path().toStdString();
+        json m = json::parse(readAll(kGolden / "mlp-small/manifest.json"));
+        m[json::json_pointer(pointer.toStdString())] = json::parse(value.toStdString());
+        writeAll(dir / "manifest.json", m.dump(2));
+        fs::copy_file(kGolden / "mlp-small/weights_int8.bin", dir / "weights_int8.bin");
+        checkMessage(refusal([&] { ql::loadArtifacts(dir); }), (dir / "manifest.json").string(), expect);
+    }
+
+    void lutsFields_data()
+    {
+        addRows();
+        auto row = [](const char *ptr, const char *value, const char *expect) {
+            QTest::addRow("%s=%s", ptr, value) << ptr << value << expect;
+        };
+        row("", "[]", "not an object");
+        row("/format", "3", "format");
+        row("/luts", "{}", "\"luts\" is object");
+        row("/luts", "null", "\"luts\" is null");
+        row("/luts/0", "5", "luts[0] is number");
+        row("/luts/1/name", "1", "luts[1].name is number");
+        row("/luts/0/input_scale", "\"0.0625\"", "table 'silu': input_scale is string");
+        row("/luts/3/output_scale", "null", "table 'exp_neg': output_scale is null");
+    }
+    void lutsFields()
+    {
+        QFETCH(QString, pointer);
+        QFETCH(QString, value);
+        QFETCH(QString, expect);
+        QTemporaryDir tmp;
+        const fs::path dir = tmp.path().toStdString();
+        json j = json::parse(readAll(kGolden / "luts-default/luts.json"));
+        j[json::json_pointer(pointer.toStdString())] = json::parse(value.toStdString());
+        writeAll(dir / "luts.json", j.dump(2));
+        fs::copy_file(kGolden / "luts-default/luts.bin", dir / "luts.bin");
+        checkMessage(refusal([&] { ql::readLutScales(dir); }), (dir / "luts.json").string(), expect);
+    }
+
+    void lutsMissingFields()
+    {
+        QTemporaryDir tmp;
+        const fs::path dir = tmp.path().toStdString();
+        for (const char *field : { "name", "input_scale", "output_scale" }) {
+            json j = json::parse(readAll(kGolden / "luts-default/luts.json"));
+            j["luts"][2].erase(field);
+            writeAll(dir / "luts.json", j.dump());
+            checkMessage(
+                refusal([&] { ql::readLutScales(dir); }), (dir / "luts.json").string(), QString(field) + " is missing");
+        }
+    }
+
+    void overridesFields_data()
+    {
+        addRows();
+        auto row = [](const char *ptr, const char *value, const char *expect) {
+            QTest::addRow("%s=%s", ptr, value) << ptr << value << expect;
+        };
+        row("/format", "1", "\"format\"");
+        row("/overrides", "{}", "\"overrides\"");
+        row("/overrides/0", "\"*\"", "rule 0");
+        row("/overrides/0/match", "7", "rule 0");
+        row("/overrides/0/strategy", "[]", "rule 0 (match \"trunk.*\")");
+        row("/overrides/0/percentile", "\"99\"", "\"percentile\" must be a number");
+    }
+    void overridesFields()
+    {
+        QFETCH(QString, pointer);
+        QFETCH(QString, value);
+        QFETCH(QString, expect);
+        QTemporaryDir tmp;
+        const fs::path file = fs::path(tmp.path().toStdString()) / "overrides.json";
+        json j = { { "format", "quantlens_overrides_v1" },
+            { "overrides",
+                { { { "match", "trunk.*" }, { "strategy", "per_channel_percentile" }, { "percentile", 99.9 } } } } };
+        j[json::json_pointer(pointer.toStdString())] = json::parse(value.toStdString());
+        writeAll(file, j.dump());
+        checkMessage(refusal([&] { ql::Overrides::load(file); }), file.string(), expect);
+    }
+
+    void overridesFileThatIsNotAFile()
+    {
+        // An ifstream used to read a FIFO forever (blocked) and /dev/zero until memory ran out.
+        QTemporaryDir tmp;
+        const fs::path fifo = fs::path(tmp.path().toStdString()) / "fifo.json";
+        QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+        checkMessage(refusal([&] { ql::Overrides::load(fifo); }), fifo.string(), "FIFO");
+        checkMessage(refusal([&] { ql::Overrides::load("/dev/zero"); }), "/dev/zero", "character device");
+        const fs::path bad = fs::path(tmp.path().toStdString()) / "bad.json";
+        writeAll(bad, "{\"format\": ");
+        checkMessage(refusal([&] { ql::Overrides::load(bad); }), bad.string(), "not valid JSON: parse error");
+    }
+
+    void safetensorsFields_data()
+    {
+        QTest::addColumn<QString>("entry");
+        QTest::addColumn<QString>("expect");
+        auto row
+            = [](const char *name, const char *entry, const char *expect) { QTest::newRow(name) << entry << expect; };
+        row("entry-number", "5", "tensor 'w': header entry is number");
+        row("dtype-number", R"({"dtype": 5, "shape": [2], "data_offsets": [0, 8]})", "tensor 'w': \"dtype\" is number");
+        row("shape-string", R"({"dtype": "F32", "shape": "2", "data_offsets": [0, 8]})",
+            "tensor 'w': \"shape\" is string");
+        row("shape-float", R"({"dtype": "F32", "shape": [2.0], "data_offsets": [0, 8]})",
+            "tensor 'w': shape holds 2.0");
+        row("offsets-string", R"({"dtype": "F32", "shape": [2], "data_offsets": "0-8"})",
+            "tensor 'w': \"data_offsets\"");
+        row("offset-string", R"({"dtype": "F32", "shape": [2], "data_offsets": [0, "8"]})", "tensor 'w': data_offsets");
+        row("offsets-three", R"({"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 9]})",
+            "tensor 'w': \"data_offsets\"");
+        row("no-dtype", R"({"shape": [2], "data_offsets": [0, 8]})", "tensor 'w': header entry has no \"dtype\"");
+        row("metadata-list", "METADATA", "__metadata__ is not an object");
+        row("not-json", "NOTJSON", "safetensors header is not valid JSON: parse error");
+    }
+    void safetensorsFields()
+    {
+        QFETCH(QString, entry);
+        QFETCH(QString, expect);
+        std::string header = "{\"w\": " + entry.toStdString() + "}";
+        if (entry == "METADATA")
+            header = R"({"__metadata__": [1], "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})";
+        else if (entry == "NOTJSON")
+            header = "{\"w\": {\"dtype\": \"F32\",, }}";
+        std::string bytes;
+        for (int i = 0; i < 8; ++i)
+            bytes.push_back(char((header.size() >> (8 * i)) & 0xff));
+        bytes += header + std::string(8, '\0');
+        QTemporaryDir tmp;
+        const fs::path file = fs::path(tmp.path().toStdString()) / "w.safetensors";
+        writeAll(file, bytes);
+        checkMessage(refusal([&] { ql::loadCheckpoint(file); }), file.string(), expect);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJsonInputs)
+#include "tst_jsoninputs.moc"
