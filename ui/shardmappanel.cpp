@@ -260,7 +260,7 @@ void ShardMapPanel::startHashing()
     watcher->setFuture(QtConcurrent::run([result = m_result] {
         QStringList out;
         for (const auto &s : result->shards)
-            out << QString::fromStdString(ql::sha256Hex(result->bytes.data() + s.offset, s.size));
+            out << QString::fromStdString(ql::sha256Hex(result->bytes, s.offset, s.size));
         ql::releaseHashThreadState(); // this pool thread lives on; see artifacts.h
         return out;
     }));

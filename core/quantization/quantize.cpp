@@ -27,6 +27,14 @@ int QuantizeResult::indexOf(const std::string &name) const
     return it != tensors.end() && it->name == name ? static_cast<int>(it - tensors.begin()) : -1;
 }
 
+void QuantizeResult::setBytes(std::span<const int8_t> all)
+{
+    std::vector<uint64_t> cuts;
+    for (const auto &t : tensors)
+        cuts.push_back(t.offset);
+    bytes = Int8Buffer::copyOf(all, std::move(cuts));
+}
+
 ErrorSummary QuantizeResult::summary() const
 {
     ErrorSummary s;
@@ -380,11 +388,12 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
     if (sink)
         sink->plan(res.shards);
 
-    int8_t *direct = nullptr;
-    if (!sink) {
-        res.bytes.assign(res.totalBytes, 0);
-        direct = res.bytes.data();
-    }
+    // In memory, each tensor gets its own piece (Int8Buffer), so later edits can replace one without copying the rest.
+    std::vector<std::shared_ptr<std::vector<int8_t>>> pieces;
+    if (!sink)
+        for (const auto &q : res.tensors)
+            pieces.push_back(std::make_shared<std::vector<int8_t>>(q.size));
+    auto direct = [&](std::size_t i) { return sink ? nullptr : pieces[i]->data(); };
 
     std::mutex progressMutex;
     std::atomic<uint64_t> done{0};
@@ -428,9 +437,9 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
         if (useDoublePath(t, q.strategy) || q.strategy.layout == ScaleLayout::PerTensor)
             willNeed(i, 0, q.rows);
         if (useDoublePath(t, q.strategy)) {
-            std::vector<int8_t> buf(q.size);
-            quantizeDouble(t, q, direct ? direct + q.offset : buf.data(), opt.rowStats);
-            if (!direct)
+            std::vector<int8_t> buf(sink ? q.size : 0);
+            quantizeDouble(t, q, sink ? buf.data() : direct(i), opt.rowStats);
+            if (sink)
                 emit(q.offset, buf.data(), buf.size());
             report(q.size);
             continue;
@@ -466,9 +475,9 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
             const uint64_t off = q.offset + uint64_t(job.r0 * q.cols);
             const std::size_t n = static_cast<std::size_t>((job.r1 - job.r0) * q.cols);
             try {
-                int8_t *out = direct ? direct + off : (buf.resize(n), buf.data());
+                int8_t *out = sink ? (buf.resize(n), buf.data()) : direct(job.tensor) + job.r0 * q.cols;
                 quantizeRows(t, q, job.r0, job.r1, out, scratch, jobStats[j], opt.rowStats, file);
-                if (!direct)
+                if (sink)
                     emit(off, out, n);
                 if (opt.releasePages && ck.file && t.isContiguous())
                     ck.file->release(t.firstByte() + job.r0 * q.cols * int64_t(dtypeSize(t.dtype)),
@@ -503,11 +512,16 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
     if (!opt.rowStats)
         for (auto &q : res.tensors)
             q.rowStats.clear();
+    for (auto &p : pieces)
+        res.bytes.append(std::move(p));
     return res;
 }
 
-std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides)
+std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides,
+                                    const QuantizeResult *reuse)
 {
+    if (result.bytes.size() != result.totalBytes)
+        throw Error(ErrorKind::Internal, "re-quantizing needs the INT8 buffer in memory", result.sourcePath);
     std::vector<std::string> changed;
     for (auto &q : result.tensors) {
         const Strategy want = overrides.strategyFor(q.name, q.shape.size());
@@ -515,11 +529,23 @@ std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck
             q.rule = overrides.ruleFor(q.name);
             continue;
         }
+        const QuantizedTensor *earlier = reuse ? reuse->find(q.name) : nullptr;
+        if (earlier && earlier->strategy == want && earlier->offset == q.offset && earlier->size == q.size &&
+            earlier->rowStats.size() == std::size_t(earlier->rows) && // as quantizeTensor() below would give
+            (q.size == 0 || reuse->bytes.span(q.offset, q.size).data())) {
+            result.bytes.replace(q.offset, reuse->bytes.pieceAt(q.offset));
+            q = *earlier;
+            q.rule = overrides.ruleFor(q.name);
+            changed.push_back(q.name);
+            continue;
+        }
         const TensorData *t = ck.find(q.name);
         if (!t)
             throw inputError("tensor is not in the loaded checkpoint", ck.path.string(), q.name);
         const uint64_t offset = q.offset;
-        QuantizedTensor nq = quantizeTensor(*t, want, result.bytes.data() + offset, ck.path.string(), true);
+        std::vector<int8_t> codes(q.size);
+        QuantizedTensor nq = quantizeTensor(*t, want, codes.data(), ck.path.string(), true);
+        result.bytes.replace(offset, std::move(codes));
         nq.offset = offset;
         nq.rule = overrides.ruleFor(q.name);
         q = std::move(nq);
