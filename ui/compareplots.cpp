@@ -100,7 +100,7 @@ QString ComparePlots::headerText() const { return m_header->text(); }
 
 ql::TensorAnalysis ComparePlots::analyze(const ql::Session &s, const ql::QuantizedTensor &q)
 {
-    const int8_t *codes = s.result->bytes.data() + q.offset;
+    const int8_t *codes = s.result->codes(q).data();
     if (s.hasWeights())
         if (const ql::TensorData *t = s.checkpoint->find(q.name))
             return ql::analyzeTensor(*t, q, codes);

@@ -66,13 +66,15 @@ void ShardMapView::paintBytes(QPainter &p, int64_t first, int64_t last) const
     image.fill(palette().color(QPalette::Base));
     auto *pixels = reinterpret_cast<QRgb *>(image.bits());
     const auto &ts = m_result->tensors;
-    const int8_t *bytes = m_result->bytes.data();
     for (int i = std::max(0, ql::tensorAt(*m_result, b0)); i < int(ts.size()) && ts[std::size_t(i)].offset < b1; ++i) {
         const auto &t = ts[std::size_t(i)];
         const auto &colors = m_byteColors[std::size_t(i)];
         const uint64_t s = std::max(b0, t.offset), e = std::min(b1, t.offset + t.size);
+        const int8_t *codes = m_result->codes(t).data();
+        if (!codes)
+            continue;
         for (uint64_t o = s; o < e; ++o)
-            pixels[o - b0] = colors[uint8_t(bytes[o])];
+            pixels[o - b0] = colors[uint8_t(codes[o - t.offset])];
     }
     p.drawImage(QRect(m_layout.gutterWidth(), 0, int(columns) * m_layout.cellWidth(), int(last - first) * m_layout.rowHeight()),
                 image);
@@ -233,8 +235,11 @@ void ShardMapView::paintText(QPainter &p, int64_t first, int64_t last) const
         const auto &t = ts[std::size_t(i)];
         const auto &colors = m_byteColors[std::size_t(i)];
         const uint64_t s = std::max(b0, t.offset), e = std::min(b1, t.offset + t.size);
+        const int8_t *codes = m_result->codes(t).data();
+        if (!codes)
+            continue;
         for (uint64_t o = s; o < e; ++o) {
-            const int8_t q = m_result->bytes[o];
+            const int8_t q = codes[o - t.offset];
             const int64_t local = int64_t(o - b0);
             const int x = left + int(local % columns) * cw, y = int(local / columns) * rh;
             p.setPen(isDark(colors[uint8_t(q)]) ? Qt::white : Qt::black);

@@ -239,7 +239,7 @@ void TensorView::recompute()
     watcher->setFuture(QtConcurrent::run([result = m_result, checkpoint = m_checkpoint, index = m_index] {
         Analysed out;
         const auto &q = result->tensors[std::size_t(index)];
-        const int8_t *codes = result->bytes.size() >= q.offset + q.size ? result->bytes.data() + q.offset : nullptr;
+        const int8_t *codes = result->codes(q).data();
         const ql::TensorData *src = checkpoint ? checkpoint->find(q.name) : nullptr;
         constexpr int kBins = 80;
         try { // never unwinds through Qt
@@ -278,7 +278,7 @@ void TensorView::render()
         return;
     }
     const auto &q = m_result->tensors[std::size_t(m_index)];
-    const bool haveCodes = m_result->bytes.size() >= q.offset + q.size;
+    const bool haveCodes = q.size == 0 || m_result->codes(q).data();
     const auto &a = m_analysis;
     const auto snr = q.stats.snrDb();
     const auto band = ql::snrBand(snr);

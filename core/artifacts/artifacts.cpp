@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -117,7 +118,9 @@ void writeArtifacts(const QuantizeResult &r, const std::filesystem::path &dir)
     const std::string manifest = buildManifest(r).dump(2) + "\n";
     AtomicFile bin(dir / "weights_int8.bin"), man(dir / "manifest.json");
     bin.reserve(r.bytes.size());
-    bin.writeAt(0, r.bytes.data(), r.bytes.size());
+    r.bytes.forEachSegment(0, r.bytes.size(), [&](const Int8Buffer::Segment &s) {
+        bin.writeAt(s.offset, s.bytes.data(), s.bytes.size());
+    });
     man.write(manifest.data(), manifest.size());
     bin.finish();
     man.finish();
@@ -165,14 +168,6 @@ void releaseHashThreadState()
     OPENSSL_thread_stop();
 }
 
-std::string sha256Hex(const void *data, std::size_t size)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data, size, md, &len, EVP_sha256(), nullptr);
-    return hexString(md, len);
-}
-
 std::string hexString(const unsigned char *bytes, std::size_t n)
 {
     static const char *hex = "0123456789abcdef";
@@ -183,6 +178,28 @@ std::string hexString(const unsigned char *bytes, std::size_t n)
         s.push_back(hex[bytes[i] & 15]);
     }
     return s;
+}
+
+std::string sha256Hex(const void *data, std::size_t size)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(data, size, md, &len, EVP_sha256(), nullptr);
+    return hexString(md, len);
+}
+
+std::string sha256Hex(const Int8Buffer &bytes, uint64_t offset, uint64_t size)
+{
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+        throw std::bad_alloc();
+    bytes.forEachSegment(offset, size, [&](const Int8Buffer::Segment &s) {
+        EVP_DigestUpdate(ctx.get(), s.bytes.data(), s.bytes.size());
+    });
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx.get(), md, &len);
+    return hexString(md, len);
 }
 
 } // namespace ql

@@ -21,6 +21,8 @@ QuantizeResult quantizeToDirectory(const Checkpoint &ck, const QuantizeOptions &
 std::string sha256Hex(const void *data, std::size_t size);
 /// Lower-case hex of n bytes (a digest).
 std::string hexString(const unsigned char *bytes, std::size_t n);
+/// SHA-256 of bytes [offset, offset + size) of an INT8 buffer (a shard), across its pieces without copying them.
+std::string sha256Hex(const Int8Buffer &bytes, uint64_t offset, uint64_t size);
 /// Frees the calling thread's OpenSSL state (its error queue, ~900 bytes). Call at the end of a task that hashed on
 /// a pooled thread: the pool keeps the thread alive, and if it outlives OpenSSL's exit-time cleanup its state is
 /// never freed (LeakSanitizer reported it intermittently in the ASan suite, depending on thread timing at exit).

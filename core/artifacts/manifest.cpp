@@ -23,7 +23,7 @@ Json buildManifest(const QuantizeResult &r)
     for (const auto &s : r.shards) {
         Json e = {{"index", s.index}, {"offset", s.offset}, {"size", s.size}};
         if (inMemory && s.offset + s.size <= r.bytes.size())
-            e["sha256"] = sha256Hex(r.bytes.data() + s.offset, s.size);
+            e["sha256"] = sha256Hex(r.bytes, s.offset, s.size);
         else if (!s.sha256.empty())
             e["sha256"] = s.sha256;
         shards.push_back(std::move(e));
@@ -99,7 +99,7 @@ QuantizeResult loadArtifacts(const std::filesystem::path &dir)
         // The one copy: the map is released when `folder` goes out of scope.
         try {
             const auto *p = reinterpret_cast<const int8_t *>(folder->bin->data());
-            r.bytes.assign(p, p + folder->bin->size());
+            r.setBytes({p, folder->bin->size()});
         } catch (const std::bad_alloc &) {
             throw inputError("needs " + std::to_string(folder->bin->size()) + " bytes of memory to hold, not available",
                              folder->binPath().string());

@@ -9,23 +9,16 @@
 
 namespace ql {
 
-namespace {
-/// The whole INT8 buffer when the result holds it in memory, else null: the one place this file reads the bytes.
-const int8_t *bytesInMemory(const QuantizeResult &r)
-{
-    return r.bytes.size() == r.totalBytes && !r.bytes.empty() ? r.bytes.data() : nullptr;
-}
-} // namespace
 
 std::vector<std::string> shardHashes(const QuantizeResult &r)
 {
     std::vector<std::string> out;
     out.reserve(r.shards.size());
-    const int8_t *bytes = bytesInMemory(r);
+    const bool inMemory = r.bytes.size() == r.totalBytes && !r.bytes.empty();
     for (const auto &s : r.shards) {
         // The bytes are the truth when present: an edited result's carried hashes may be stale.
-        if (bytes && s.offset + s.size <= r.totalBytes)
-            out.push_back(sha256Hex(bytes + s.offset, s.size));
+        if (inMemory && s.offset + s.size <= r.totalBytes)
+            out.push_back(sha256Hex(r.bytes, s.offset, s.size));
         else
             out.push_back(s.sha256);
     }

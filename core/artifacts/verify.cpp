@@ -77,17 +77,19 @@ void compareDerived(const QuantizeResult &want, const ArtifactFolder &folder, Ve
     else if (folder.bin || want.totalBytes == 0) {
         const auto *got = reinterpret_cast<const int8_t *>(folder.bin ? folder.bin->data() : nullptr);
         for (const auto &t : want.tensors) {
+            const int8_t *derived = want.codes(t).data();
             uint64_t diff = 0, first = 0;
-            for (uint64_t i = t.offset; i < t.offset + t.size; ++i)
-                if (got[i] != want.bytes[i] && diff++ == 0)
-                    first = i;
+            for (uint64_t k = 0; k < t.size; ++k)
+                if (got[t.offset + k] != derived[k] && diff++ == 0)
+                    first = k;
+            const uint64_t at = t.offset + first;
             if (diff)
                 rep.problems.push_back({ProblemKind::Mismatch, bfile,
                                         std::to_string(diff) + " of its " + std::to_string(t.size) +
                                             " bytes differ from the re-derivation (first at offset " +
-                                            std::to_string(first) + ": folder " + hexByte(got[first]) +
-                                            ", checkpoint " + hexByte(want.bytes[first]) + ")",
-                                        t.name, shardOf(want.shards, first), first});
+                                            std::to_string(at) + ": folder " + hexByte(got[at]) + ", checkpoint " +
+                                            hexByte(derived[first]) + ")",
+                                        t.name, shardOf(want.shards, at), at});
         }
     }
     const std::string text = buildManifest(want).dump(2) + "\n";

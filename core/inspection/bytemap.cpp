@@ -53,7 +53,7 @@ std::optional<ByteInfo> describeByte(const QuantizeResult &result, uint64_t offs
     info.location = *loc;
     info.shard = shardOf(result.shards, offset);
     if (offset < result.bytes.size()) {
-        const int8_t q = result.bytes[std::size_t(offset)];
+        const int8_t q = result.bytes[offset];
         info.value = q;
         info.dequantized = dequantizeByte(result.tensors[std::size_t(loc->tensor)], loc->row, q);
     }

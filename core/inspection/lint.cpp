@@ -162,9 +162,9 @@ struct Linter
         if (!rep.codesChecked)
             return;
         for (const auto &t : r.tensors) {
-            if (t.size == 0 || t.cols <= 0 || t.offset + t.size > r.bytes.size())
+            const int8_t *codes = r.codes(t).data();
+            if (t.size == 0 || t.cols <= 0 || !codes)
                 continue;
-            const int8_t *codes = r.bytes.data() + t.offset;
             std::vector<int64_t> zeroRows, floorRows, minRows;
             int64_t minCodes = 0;
             for (int64_t row = 0; row < t.rows; ++row) {

@@ -303,7 +303,7 @@ ReportData buildReport(const Session &session, const ReportOptions &options, std
     const bool haveBytes = res.bytes.size() >= res.totalBytes;
     auto analyse = [&](int index) {
         const auto &q = res.tensors[std::size_t(index)];
-        const int8_t *codes = haveBytes ? res.bytes.data() + q.offset : nullptr;
+        const int8_t *codes = haveBytes ? res.codes(q).data() : nullptr;
         const TensorData *src = session.checkpoint ? session.checkpoint->find(q.name) : nullptr;
         if (codes && src)
             return analyzeTensor(*src, q, codes);
@@ -352,7 +352,7 @@ ReportData buildReport(const Session &session, const ReportOptions &options, std
         rs.cost = shardCost(s.size);
         rs.transactions = rs.cost.transactions + kShardExtraTransactions;
         if (haveBytes)
-            rs.sha256 = sha256Hex(res.bytes.data() + s.offset, s.size);
+            rs.sha256 = sha256Hex(res.bytes, s.offset, s.size);
         for (const auto &t : res.tensors) {
             if (t.size == 0 || t.offset + t.size <= s.offset || t.offset >= s.offset + s.size)
                 continue;

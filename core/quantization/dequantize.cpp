@@ -33,7 +33,7 @@ std::vector<DequantizedTensor> dequantizeAll(const QuantizeResult &result)
     std::vector<DequantizedTensor> out;
     out.reserve(result.tensors.size());
     for (const auto &q : result.tensors)
-        out.push_back(dequantize(q, result.bytes.data() + q.offset));
+        out.push_back(dequantize(q, result.codes(q).data()));
     return out;
 }
 

@@ -14,92 +14,6 @@
 
 namespace ql {
 
-const QuantizedTensor *QuantizeResult::find(const std::string &name) const
-{
-    const int i = indexOf(name);
-    return i < 0 ? nullptr : &tensors[static_cast<std::size_t>(i)];
-}
-
-int QuantizeResult::indexOf(const std::string &name) const
-{
-    auto it = std::lower_bound(tensors.begin(), tensors.end(), name,
-                               [](const QuantizedTensor &t, const std::string &n) { return t.name < n; });
-    return it != tensors.end() && it->name == name ? static_cast<int>(it - tensors.begin()) : -1;
-}
-
-ErrorSummary QuantizeResult::summary() const
-{
-    ErrorSummary s;
-    double sum = 0;
-    int n = 0;
-    for (const auto &t : tensors) {
-        if (!t.isMatrix())
-            continue;
-        ++s.numMatrices;
-        const auto snr = t.stats.snrDb();
-        if (!snr) {
-            ++s.numUndefined;
-            continue;
-        }
-        s.minSnr = n ? std::min(s.minSnr, *snr) : *snr;
-        s.maxSnr = n ? std::max(s.maxSnr, *snr) : *snr;
-        sum += *snr;
-        ++n;
-    }
-    s.meanSnr = n ? sum / n : 0.0;
-    return s;
-}
-
-double absPercentile(const float *w, int64_t n, double percentile)
-{
-    if (n <= 0)
-        return 0.0;
-    std::vector<float> a(static_cast<std::size_t>(n));
-    for (int64_t i = 0; i < n; ++i)
-        a[static_cast<std::size_t>(i)] = std::fabs(w[i]);
-    const double pos = percentile / 100.0 * double(n - 1);
-    const auto lo = static_cast<std::size_t>(std::floor(pos));
-    std::nth_element(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(lo), a.end());
-    const double vlo = a[lo];
-    if (lo + 1 >= a.size() || pos == double(lo))
-        return vlo;
-    const double vhi = *std::min_element(a.begin() + static_cast<std::ptrdiff_t>(lo) + 1, a.end());
-    return vlo + (vhi - vlo) * (pos - double(lo));
-}
-
-float searchMseClip(const float *w, int64_t n, float absmax, const std::function<float(float)> &scaleOf)
-{
-    if (absmax <= 0.0f || n <= 0)
-        return absmax;
-    auto noiseAt = [&](float c) { return kernels::noise(w, n, scaleOf(c)); };
-    float best = absmax;
-    double bestNoise = noiseAt(absmax);
-    // Coarse grid down to 30% of absmax, then a fine one around the best; strict '<' keeps absmax on ties.
-    double bestRatio = 1.0;
-    for (int k = 1; k <= 35; ++k) {
-        const double ratio = 1.0 - 0.02 * k;
-        const float c = float(absmax * ratio);
-        const double e = noiseAt(c);
-        if (e < bestNoise) {
-            bestNoise = e;
-            best = c;
-            bestRatio = ratio;
-        }
-    }
-    for (int k = -9; k <= 9; ++k) {
-        const double ratio = bestRatio + 0.002 * k;
-        if (k == 0 || ratio >= 1.0 || ratio <= 0.0)
-            continue;
-        const float c = float(absmax * ratio);
-        const double e = noiseAt(c);
-        if (e < bestNoise) {
-            bestNoise = e;
-            best = c;
-        }
-    }
-    return best;
-}
-
 namespace {
 
 /// Starts up to n - 1 helper threads running `f` (the caller is the n-th). When the system refuses a thread (-j 512
@@ -115,6 +29,45 @@ void startThreads(std::vector<std::thread> &pool, unsigned n, F &f)
             return;
         }
     }
+}
+
+/// Runs body(i, local) for every i in [0, n) on up to `threads` threads (the caller is one of them), handing out
+/// indices in increasing order; each thread default-constructs its own `Local` (scratch buffers). Stops handing out
+/// work once `stop` is set (by the caller's cancel, or here by a failure) and rethrows, of the failures, the one at
+/// the lowest index, as a serial run would report it. The one thread pool of the quantizer: quantize() runs its
+/// row-block jobs over it, quantizeTensor() its row chunks.
+template <typename Local, typename Body>
+void parallelFor(std::size_t n, unsigned threads, std::atomic<bool> &stop, Body &&body)
+{
+    std::atomic<std::size_t> next{0};
+    std::mutex errorMutex;
+    std::size_t errorAt = n;
+    std::exception_ptr error;
+    auto worker = [&] {
+        Local local;
+        while (!stop) {
+            const std::size_t i = next.fetch_add(1);
+            if (i >= n)
+                return;
+            try {
+                body(i, local);
+            } catch (...) {
+                std::lock_guard lock(errorMutex);
+                if (i < errorAt) {
+                    errorAt = i;
+                    error = std::current_exception();
+                }
+                stop = true;
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    startThreads(pool, unsigned(std::min<std::size_t>(std::max(threads, 1u), std::max<std::size_t>(n, 1))), worker);
+    worker();
+    for (auto &th : pool)
+        th.join();
+    if (error)
+        std::rethrow_exception(error);
 }
 
 /// Rows per block of work: quantize() hands out one job per block and sums a tensor's statistics per block, then
@@ -183,28 +136,11 @@ const float *rowsOf(const TensorData &t, const QuantizedTensor &q, int64_t r0, i
     return scratch.data();
 }
 
-/// Per-tensor layouts need one threshold over the whole tensor before any row is quantized. An absmax is found block
-/// by block (a float16 or strided tensor of 10^8 elements converted whole took 400 MB of floats); the percentile and
-/// MSE clips need every value at once, so they convert the whole tensor (4 bytes per element, once).
+/// Per-tensor layouts need one threshold over the whole tensor before any row is quantized.
 void prepareTensorScale(const TensorData &t, QuantizedTensor &q, const std::string &file)
 {
     std::vector<float> scratch;
     const int64_t n = q.rows * q.cols;
-    if (q.strategy.method == ClipMethod::AbsMax) {
-        const int64_t rows = rowsPerBlock(q.cols);
-        float m = 0.0f;
-        for (int64_t r0 = 0; r0 < q.rows; r0 += rows) {
-            const int64_t r1 = std::min(q.rows, r0 + rows);
-            const float *w = rowsOf(t, q, r0, r1, scratch);
-            const auto am = kernels::absMax(w, (r1 - r0) * q.cols);
-            if (am.nonFinite)
-                nonFinite(t, w, r0 * q.cols, (r1 - r0) * q.cols, file);
-            m = std::max(m, am.value);
-        }
-        q.absmax = m;
-        q.scale = kernels::tensorScale(m);
-        return;
-    }
     const float *w = rowsOf(t, q, 0, q.rows, scratch);
     const auto am = kernels::absMax(w, n);
     if (am.nonFinite)
@@ -218,37 +154,22 @@ void prepareTensorScale(const TensorData &t, QuantizedTensor &q, const std::stri
     q.scale = kernels::tensorScale(c);
 }
 
-/// Integer tensors, absmax: the reference divides in float64 (numpy promotes int64 / float to float64). Read by
-/// blocks of kBlockElements doubles (8 MiB), two passes (absmax, then quantize): an int8 tensor of 10^8 elements
-/// converted whole took 800 MB of doubles for 100 MB of output. ref::quantize adds to its statistics element by
-/// element, so a row done block by block sums exactly as one done whole.
+/// Integer tensors, absmax: the reference divides in float64 (numpy promotes int64 / float to float64).
 void quantizeDouble(const TensorData &t, QuantizedTensor &q, int8_t *out, bool rowStats)
 {
-    std::vector<double> w;
-    auto forBlocks = [&](int64_t begin, int64_t count, const auto &f) {
-        for (int64_t b = 0; b < count; b += kBlockElements) {
-            const int64_t k = std::min(kBlockElements, count - b);
-            w.resize(static_cast<std::size_t>(k));
-            readAsDouble(t, begin + b, k, w.data());
-            f(b, k);
-        }
-    };
-    auto absMaxOf = [&](int64_t begin, int64_t count) {
-        double m = 0.0;
-        forBlocks(begin, count, [&](int64_t, int64_t k) { m = std::max(m, kernels::ref::absMax(w.data(), k)); });
-        return m;
-    };
+    const int64_t n = q.rows * q.cols;
+    std::vector<double> w(static_cast<std::size_t>(n));
+    readAsDouble(t, 0, n, w.data());
     if (rowStats)
         q.rowStats.assign(static_cast<std::size_t>(q.rows), {});
-    const bool perChannel = q.strategy.layout == ScaleLayout::PerChannel;
-    double whole = perChannel ? 0.0 : absMaxOf(0, q.rows * q.cols);
+    const double whole = kernels::ref::absMax(w.data(), n);
+    q.absmax = float(whole);
     for (int64_t r = 0; r < q.rows; ++r) {
+        const double *row = w.data() + r * q.cols;
         double scale;
         float stored;
-        if (perChannel) {
-            const double rowMax = absMaxOf(r * q.cols, q.cols);
-            whole = std::max(whole, rowMax);
-            scale = std::max(rowMax, 1e-8) / 127.0;
+        if (q.strategy.layout == ScaleLayout::PerChannel) {
+            scale = std::max(kernels::ref::absMax(row, q.cols), 1e-8) / 127.0;
             stored = float(scale);
             q.scales[static_cast<std::size_t>(r)] = stored;
         } else {
@@ -256,14 +177,11 @@ void quantizeDouble(const TensorData &t, QuantizedTensor &q, int8_t *out, bool r
             stored = float(scale);
         }
         ErrorStats rs;
-        int8_t *rowOut = out + r * q.cols;
-        forBlocks(r * q.cols, q.cols,
-                  [&](int64_t b, int64_t k) { kernels::ref::quantize(w.data(), k, scale, stored, rowOut + b, rs); });
+        kernels::ref::quantize(row, q.cols, scale, stored, out + r * q.cols, rs);
         if (rowStats)
             q.rowStats[static_cast<std::size_t>(r)] = rs;
         q.stats.merge(rs);
     }
-    q.absmax = float(whole);
 }
 
 /// Quantizes rows [r0, r1) of a float tensor whose per-tensor scale (if any) is prepared.
@@ -322,42 +240,15 @@ QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *o
     q.rowStats.assign(static_cast<std::size_t>(q.rows), {});
     const int64_t n = q.rows * q.cols;
     const int64_t chunk = std::max<int64_t>(1, (int64_t(1) << 14) / std::max<int64_t>(q.cols, 1));
+    const std::size_t chunks = std::size_t((q.rows + chunk - 1) / chunk);
     const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    const unsigned nthreads =
-        n >= (int64_t(1) << 16) ? std::min<unsigned>(hw, unsigned(std::min<int64_t>((q.rows + chunk - 1) / chunk, 64)))
-                                : 1;
-    std::atomic<int64_t> nextRow{0};
-    std::mutex errorMutex;
-    int64_t errorRow = q.rows;
-    std::exception_ptr error;
-    auto work = [&] {
-        std::vector<float> scratch;
-        ErrorStats unused;
-        for (;;) {
-            const int64_t r0 = nextRow.fetch_add(chunk);
-            if (r0 >= q.rows)
-                return;
-            const int64_t r1 = std::min(q.rows, r0 + chunk);
-            try {
-                quantizeRows(t, q, r0, r1, out + r0 * q.cols, scratch, unused, true, file);
-            } catch (...) { // report the first bad row in row order, as a serial run would
-                std::lock_guard lock(errorMutex);
-                if (r0 < errorRow) {
-                    errorRow = r0;
-                    error = std::current_exception();
-                }
-                nextRow = q.rows;
-                return;
-            }
-        }
-    };
-    std::vector<std::thread> pool;
-    startThreads(pool, nthreads, work);
-    work();
-    for (auto &th : pool)
-        th.join();
-    if (error)
-        std::rethrow_exception(error);
+    const unsigned nthreads = n >= (int64_t(1) << 16) ? std::min<unsigned>(hw, unsigned(std::min<std::size_t>(chunks, 64))) : 1;
+    std::atomic<bool> stop{false};
+    parallelFor<std::vector<float>>(chunks, nthreads, stop, [&](std::size_t c, std::vector<float> &scratch) {
+        const int64_t r0 = int64_t(c) * chunk, r1 = std::min(q.rows, r0 + chunk);
+        ErrorStats unused; // the row statistics are merged below, in block order
+        quantizeRows(t, q, r0, r1, out + r0 * q.cols, scratch, unused, true, file);
+    });
     const int64_t block = rowsPerBlock(q.cols);
     for (int64_t r0 = 0; r0 < q.rows; r0 += block) {
         ErrorStats part;
@@ -385,180 +276,208 @@ void setRuleWarnings(std::vector<std::string> &warnings, const Overrides &overri
         warnings.push_back(kRuleWarning + std::to_string(i) + " (match \"" + overrides.rules[i].match +
                            "\") matches no tensor");
 }
+
+/// One block of rows of one tensor: the unit of work quantize() hands to the pool.
+struct Job
+{
+    std::size_t tensor;
+    int64_t r0, r1;
+};
+
+/// quantize() in four steps over one checkpoint: plan (the result's tensors, offsets and shard map, the output
+/// pieces), prepare (whole-tensor work, then the row-block jobs), run (the jobs over parallelFor), merge (statistics
+/// in job order, so nothing depends on thread timing; the pieces into the result).
+class Pipeline
+{
+public:
+    Pipeline(const Checkpoint &ck, const QuantizeOptions &opt, ByteSink *sink)
+        : m_ck(ck), m_opt(opt), m_sink(sink), m_file(ck.path.string())
+    {
+    }
+
+    /// The result's header and tensor list (sorted by name = file order), offsets, shard map; output pieces.
+    void plan()
+    {
+        m_res.sourcePath = m_file;
+        m_res.model = detectModel(m_ck.tensors, m_file);
+        m_res.encodingConfig = m_ck.encodingConfig;
+        m_res.contextLen = m_ck.contextLen;
+        m_res.overrides = m_opt.overrides;
+        m_res.warnings = m_ck.warnings;
+        m_res.warnings.insert(m_res.warnings.end(), m_res.model.warnings.begin(), m_res.model.warnings.end());
+
+        std::vector<const TensorData *> order;
+        for (const auto &t : m_ck.tensors)
+            order.push_back(&t);
+        std::sort(order.begin(), order.end(), [](auto a, auto b) { return a->name < b->name; });
+        std::vector<std::string> names;
+        for (const TensorData *t : order) {
+            names.push_back(t->name);
+            if (t->shape.empty() || t->shape.size() > 3) {
+                const std::string why = t->shape.empty() ? "0-D scalar" : std::to_string(t->shape.size()) + "-D tensor";
+                m_res.skipped.push_back({t->name, why + ": not quantized (the reference skips it too)"});
+                m_res.warnings.push_back("skipped '" + t->name + "' (" + why + ")");
+                continue;
+            }
+            QuantizedTensor q = ql::plan(*t, m_opt.overrides.strategyFor(t->name, t->shape.size()));
+            q.rule = m_opt.overrides.ruleFor(t->name);
+            q.offset = m_res.totalBytes;
+            m_res.totalBytes += q.size;
+            m_res.fp32Bytes += q.size * 4;
+            if (m_opt.rowStats)
+                q.rowStats.assign(static_cast<std::size_t>(q.rows), {});
+            m_res.tensors.push_back(std::move(q));
+            m_sources.push_back(t);
+        }
+        setRuleWarnings(m_res.warnings, m_opt.overrides, names);
+        m_res.shards = shardMap(m_res.totalBytes);
+        if (m_sink)
+            m_sink->plan(m_res.shards);
+        // In memory, each tensor gets its own piece (Int8Buffer), so later edits replace one without copying the rest.
+        if (!m_sink)
+            for (const auto &q : m_res.tensors)
+                m_pieces.push_back(std::make_shared<std::vector<int8_t>>(q.size));
+    }
+
+    /// Whole-tensor work first (integer tensors, per-tensor scales), then one job per block of rows.
+    void prepare()
+    {
+        // Parsing is over: tensor data streams from here with normal read-ahead (see MappedFile::streamFromHere).
+        if (m_ck.file)
+            m_ck.file->streamFromHere();
+        for (std::size_t i = 0; i < m_res.tensors.size(); ++i) {
+            auto &q = m_res.tensors[i];
+            const TensorData &t = *m_sources[i];
+            if (q.rows == 0 || q.cols == 0)
+                continue;
+            const bool whole = useDoublePath(t, q.strategy);
+            if (whole || q.strategy.layout == ScaleLayout::PerTensor)
+                willNeed(i, 0, q.rows);
+            if (whole) {
+                std::vector<int8_t> buf(m_sink ? q.size : 0);
+                quantizeDouble(t, q, m_sink ? buf.data() : out(i), m_opt.rowStats);
+                if (m_sink)
+                    m_sink->write(q.offset, buf.data(), buf.size());
+                report(q.size);
+                continue;
+            }
+            if (q.strategy.layout == ScaleLayout::PerTensor)
+                prepareTensorScale(t, q, m_file);
+            const int64_t rowsPerJob = rowsPerBlock(q.cols);
+            for (int64_t r = 0; r < q.rows; r += rowsPerJob)
+                m_jobs.push_back({i, r, std::min(q.rows, r + rowsPerJob)});
+        }
+        // Reading the archive's directory and pickle touched pages all over the map (with large folios a touch maps
+        // up to 2 MiB): drop them before the rows stream through, so only the pages being quantized are resident.
+        if (m_opt.releasePages && m_ck.file)
+            m_ck.file->release(m_ck.file->data(), m_ck.file->size());
+    }
+
+    /// The row-block jobs on the pool. Throws the failing job's error (the lowest one), or Cancelled.
+    void run()
+    {
+        struct Local
+        {
+            std::vector<float> scratch;
+            std::vector<int8_t> buf;
+        };
+        m_jobStats.resize(m_jobs.size());
+        const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+        parallelFor<Local>(m_jobs.size(), m_opt.threads ? m_opt.threads : hw, m_cancelled,
+                           [this](std::size_t j, Local &local) { runJob(j, local.scratch, local.buf); });
+        if (m_cancelled)
+            throw Error(ErrorKind::Cancelled, "cancelled", m_file);
+    }
+
+    /// Statistics in job order (results do not depend on thread timing); the pieces become the result's buffer.
+    QuantizeResult merge()
+    {
+        for (std::size_t j = 0; j < m_jobs.size(); ++j)
+            m_res.tensors[m_jobs[j].tensor].stats.merge(m_jobStats[j]);
+        for (std::size_t i = 0; i < m_res.tensors.size(); ++i) {
+            auto &q = m_res.tensors[i];
+            if (q.strategy.layout == ScaleLayout::PerChannel && !useDoublePath(*m_sources[i], q.strategy))
+                q.absmax = tensorAbsMaxFromRows(q);
+            if (!m_opt.rowStats)
+                q.rowStats.clear();
+        }
+        for (auto &p : m_pieces)
+            m_res.bytes.append(std::move(p));
+        return std::move(m_res);
+    }
+
+private:
+    int8_t *out(std::size_t tensor) { return m_pieces[tensor]->data(); }
+
+    void runJob(std::size_t j, std::vector<float> &scratch, std::vector<int8_t> &buf)
+    {
+        const Job &job = m_jobs[j];
+        auto &q = m_res.tensors[job.tensor];
+        const TensorData &t = *m_sources[job.tensor];
+        for (std::size_t k = j; k < std::min(j + 2, m_jobs.size()); ++k) // this job's rows and the next one's
+            willNeed(m_jobs[k].tensor, m_jobs[k].r0, m_jobs[k].r1);
+        const uint64_t off = q.offset + uint64_t(job.r0 * q.cols);
+        const std::size_t n = static_cast<std::size_t>((job.r1 - job.r0) * q.cols);
+        int8_t *dst = m_sink ? (buf.resize(n), buf.data()) : out(job.tensor) + job.r0 * q.cols;
+        quantizeRows(t, q, job.r0, job.r1, dst, scratch, m_jobStats[j], m_opt.rowStats, m_file);
+        if (m_sink)
+            m_sink->write(off, dst, n);
+        if (m_opt.releasePages && m_ck.file && t.isContiguous())
+            m_ck.file->release(t.firstByte() + job.r0 * q.cols * int64_t(dtypeSize(t.dtype)), n * dtypeSize(t.dtype));
+        report(n);
+    }
+
+    /// Announces rows [r0, r1) of tensor i to the map just before they stream.
+    void willNeed(std::size_t i, int64_t r0, int64_t r1) const
+    {
+        const TensorData &t = *m_sources[i];
+        const int64_t cols = m_res.tensors[i].cols;
+        if (m_ck.file && t.isContiguous())
+            m_ck.file->willNeed(t.firstByte() + r0 * cols * int64_t(dtypeSize(t.dtype)),
+                                static_cast<std::size_t>((r1 - r0) * cols) * dtypeSize(t.dtype));
+    }
+
+    /// Progress (serialised); a false answer cancels the run.
+    void report(uint64_t add)
+    {
+        const uint64_t d = m_done.fetch_add(add) + add;
+        if (m_opt.progress) {
+            std::lock_guard lock(m_progressMutex);
+            if (!m_opt.progress(d, std::max<uint64_t>(m_res.totalBytes, 1)))
+                m_cancelled = true;
+        }
+    }
+
+    const Checkpoint &m_ck;
+    const QuantizeOptions &m_opt;
+    ByteSink *m_sink;
+    const std::string m_file;
+    QuantizeResult m_res;
+    std::vector<const TensorData *> m_sources;             ///< per result tensor
+    std::vector<std::shared_ptr<std::vector<int8_t>>> m_pieces; ///< per result tensor, when quantizing into memory
+    std::vector<Job> m_jobs;
+    std::vector<ErrorStats> m_jobStats; ///< per job, merged in job order
+    std::mutex m_progressMutex;
+    std::atomic<uint64_t> m_done{0};
+    std::atomic<bool> m_cancelled{false};
+};
+
 } // namespace
 
 QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSink *sink)
 {
-    const std::string file = ck.path.string();
-    QuantizeResult res;
-    res.sourcePath = file;
-    res.model = detectModel(ck.tensors, file);
-    res.encodingConfig = ck.encodingConfig;
-    res.contextLen = ck.contextLen;
-    res.overrides = opt.overrides;
-    res.warnings = ck.warnings;
-    res.warnings.insert(res.warnings.end(), res.model.warnings.begin(), res.model.warnings.end());
-
-    std::vector<const TensorData *> order;
-    for (const auto &t : ck.tensors)
-        order.push_back(&t);
-    std::sort(order.begin(), order.end(), [](auto a, auto b) { return a->name < b->name; });
-    std::vector<const TensorData *> sources;
-    std::vector<std::string> names;
-    for (const TensorData *t : order) {
-        names.push_back(t->name);
-        if (t->shape.empty() || t->shape.size() > 3) {
-            const std::string why = t->shape.empty() ? "0-D scalar" : std::to_string(t->shape.size()) + "-D tensor";
-            res.skipped.push_back({t->name, why + ": not quantized (the reference skips it too)"});
-            res.warnings.push_back("skipped '" + t->name + "' (" + why + ")");
-            continue;
-        }
-        QuantizedTensor q = plan(*t, opt.overrides.strategyFor(t->name, t->shape.size()));
-        q.rule = opt.overrides.ruleFor(t->name);
-        q.offset = res.totalBytes;
-        res.totalBytes += q.size;
-        res.fp32Bytes += q.size * 4;
-        if (opt.rowStats)
-            q.rowStats.assign(static_cast<std::size_t>(q.rows), {});
-        res.tensors.push_back(std::move(q));
-        sources.push_back(t);
-    }
-    setRuleWarnings(res.warnings, opt.overrides, names);
-    res.shards = shardMap(res.totalBytes);
-    if (sink)
-        sink->plan(res.shards);
-
-    int8_t *direct = nullptr;
-    if (!sink) {
-        res.bytes.assign(res.totalBytes, 0);
-        direct = res.bytes.data();
-    }
-
-    std::mutex progressMutex;
-    std::atomic<uint64_t> done{0};
-    std::atomic<bool> cancelled{false};
-    const uint64_t totalWork = std::max<uint64_t>(res.totalBytes, 1);
-    auto report = [&](uint64_t add) {
-        const uint64_t d = done.fetch_add(add) + add;
-        if (opt.progress) {
-            std::lock_guard lock(progressMutex);
-            if (!opt.progress(d, totalWork))
-                cancelled = true;
-        }
-    };
-    auto emit = [&](uint64_t offset, const int8_t *data, std::size_t size) {
-        if (sink)
-            sink->write(offset, data, size);
-    };
-
-    // Parsing is over: tensor data streams from here with normal read-ahead (see MappedFile::streamFromHere).
-    if (ck.file)
-        ck.file->streamFromHere();
-    auto willNeed = [&](std::size_t i, int64_t r0, int64_t r1) {
-        const TensorData &t = *sources[i];
-        const int64_t cols = res.tensors[i].cols;
-        if (ck.file && t.isContiguous())
-            ck.file->willNeed(t.firstByte() + r0 * cols * int64_t(dtypeSize(t.dtype)),
-                              static_cast<std::size_t>((r1 - r0) * cols) * dtypeSize(t.dtype));
-    };
-    // Whole-tensor work first: integer tensors and per-tensor scales.
-    struct Job
-    {
-        std::size_t tensor;
-        int64_t r0, r1;
-    };
-    std::vector<Job> jobs;
-    for (std::size_t i = 0; i < res.tensors.size(); ++i) {
-        auto &q = res.tensors[i];
-        const TensorData &t = *sources[i];
-        if (q.rows == 0 || q.cols == 0)
-            continue;
-        if (useDoublePath(t, q.strategy) || q.strategy.layout == ScaleLayout::PerTensor)
-            willNeed(i, 0, q.rows);
-        if (useDoublePath(t, q.strategy)) {
-            std::vector<int8_t> buf(q.size);
-            quantizeDouble(t, q, direct ? direct + q.offset : buf.data(), opt.rowStats);
-            if (!direct)
-                emit(q.offset, buf.data(), buf.size());
-            report(q.size);
-            continue;
-        }
-        if (q.strategy.layout == ScaleLayout::PerTensor)
-            prepareTensorScale(t, q, file);
-        const int64_t rowsPerJob = rowsPerBlock(q.cols);
-        for (int64_t r = 0; r < q.rows; r += rowsPerJob)
-            jobs.push_back({i, r, std::min(q.rows, r + rowsPerJob)});
-    }
-
-    // Reading the archive's directory and pickle touched pages all over the map (with large folios a touch maps up to
-    // 2 MiB): drop them before the rows stream through, so only the pages being quantized are resident.
-    if (opt.releasePages && ck.file)
-        ck.file->release(ck.file->data(), ck.file->size());
-
-    std::vector<ErrorStats> jobStats(jobs.size());
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr firstError;
-    std::mutex errorMutex;
-    auto worker = [&] {
-        std::vector<float> scratch;
-        std::vector<int8_t> buf;
-        while (!cancelled) {
-            const std::size_t j = next.fetch_add(1);
-            if (j >= jobs.size())
-                return;
-            const Job &job = jobs[j];
-            auto &q = res.tensors[job.tensor];
-            const TensorData &t = *sources[job.tensor];
-            for (std::size_t k = j; k < std::min(j + 2, jobs.size()); ++k) // this job's rows and the next one's
-                willNeed(jobs[k].tensor, jobs[k].r0, jobs[k].r1);
-            const uint64_t off = q.offset + uint64_t(job.r0 * q.cols);
-            const std::size_t n = static_cast<std::size_t>((job.r1 - job.r0) * q.cols);
-            try {
-                int8_t *out = direct ? direct + off : (buf.resize(n), buf.data());
-                quantizeRows(t, q, job.r0, job.r1, out, scratch, jobStats[j], opt.rowStats, file);
-                if (!direct)
-                    emit(off, out, n);
-                if (opt.releasePages && ck.file && t.isContiguous())
-                    ck.file->release(t.firstByte() + job.r0 * q.cols * int64_t(dtypeSize(t.dtype)),
-                                     n * dtypeSize(t.dtype));
-                report(n);
-            } catch (...) {
-                std::lock_guard lock(errorMutex);
-                if (!firstError)
-                    firstError = std::current_exception();
-                cancelled = true;
-            }
-        }
-    };
-    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    const unsigned nthreads = std::min<unsigned>(opt.threads ? opt.threads : hw, std::max<std::size_t>(jobs.size(), 1));
-    std::vector<std::thread> pool;
-    startThreads(pool, nthreads, worker);
-    worker();
-    for (auto &th : pool)
-        th.join();
-    // A file truncated under us read zeros past its new end: that, not whatever followed from it, is the error.
-    if (ck.file)
-        ck.file->checkIntact();
-    if (firstError)
-        std::rethrow_exception(firstError);
-    if (cancelled)
-        throw Error(ErrorKind::Cancelled, "cancelled", file);
-
-    // Merge job statistics in job order, so results do not depend on thread timing.
-    for (std::size_t j = 0; j < jobs.size(); ++j)
-        res.tensors[jobs[j].tensor].stats.merge(jobStats[j]);
-    for (auto &q : res.tensors)
-        if (q.strategy.layout == ScaleLayout::PerChannel && !useDoublePath(*sources[&q - res.tensors.data()], q.strategy))
-            q.absmax = tensorAbsMaxFromRows(q);
-    if (!opt.rowStats)
-        for (auto &q : res.tensors)
-            q.rowStats.clear();
-    return res;
+    Pipeline p(ck, opt, sink);
+    p.plan();
+    p.prepare();
+    p.run();
+    return p.merge();
 }
 
-std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides)
+std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides,
+                                    const QuantizeResult *reuse)
 {
+    if (result.bytes.size() != result.totalBytes)
+        throw Error(ErrorKind::Internal, "re-quantizing needs the INT8 buffer in memory", result.sourcePath);
     std::vector<std::string> changed;
     for (auto &q : result.tensors) {
         const Strategy want = overrides.strategyFor(q.name, q.shape.size());
@@ -566,18 +485,28 @@ std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck
             q.rule = overrides.ruleFor(q.name);
             continue;
         }
+        const QuantizedTensor *earlier = reuse ? reuse->find(q.name) : nullptr;
+        if (earlier && earlier->strategy == want && earlier->offset == q.offset && earlier->size == q.size &&
+            earlier->rowStats.size() == std::size_t(earlier->rows) && // as quantizeTensor() below would give
+            (q.size == 0 || reuse->bytes.span(q.offset, q.size).data())) {
+            result.bytes.replace(q.offset, reuse->bytes.pieceAt(q.offset));
+            q = *earlier;
+            q.rule = overrides.ruleFor(q.name);
+            changed.push_back(q.name);
+            continue;
+        }
         const TensorData *t = ck.find(q.name);
         if (!t)
             throw inputError("tensor is not in the loaded checkpoint", ck.path.string(), q.name);
         const uint64_t offset = q.offset;
-        QuantizedTensor nq = quantizeTensor(*t, want, result.bytes.data() + offset, ck.path.string(), true);
+        std::vector<int8_t> codes(q.size);
+        QuantizedTensor nq = quantizeTensor(*t, want, codes.data(), ck.path.string(), true);
+        result.bytes.replace(offset, std::move(codes));
         nq.offset = offset;
         nq.rule = overrides.ruleFor(q.name);
         q = std::move(nq);
         changed.push_back(q.name);
     }
-    if (ck.file)
-        ck.file->checkIntact();
     result.overrides = overrides;
     // The rules' warnings follow the rules in force (an edit that loads rules matching nothing says so).
     std::vector<std::string> names;

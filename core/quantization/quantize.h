@@ -1,6 +1,7 @@
 #pragma once
 #include "readers/checkpoint.h"
 #include "quantization/errorstats.h"
+#include "quantization/int8buffer.h"
 #include "readers/model.h"
 #include "quantization/overrides.h"
 #include "artifacts/shardmap.h"
@@ -11,7 +12,7 @@
 
 namespace ql {
 
-/// The outcome for one quantized tensor (metadata only; the INT8 bytes live in the buffer or the file).
+/// The outcome for one quantized tensor (metadata only; the INT8 bytes live in the result's buffer or the file).
 struct QuantizedTensor
 {
     std::string name;
@@ -63,9 +64,13 @@ struct QuantizeResult
     Json encodingConfig; ///< null when absent
     Json contextLen;     ///< null when absent
     Overrides overrides;
-    std::vector<int8_t> bytes; ///< the INT8 buffer when quantized into memory
-    uint64_t fp32Bytes = 0;    ///< 4 bytes per quantized element
+    Int8Buffer bytes;       ///< the INT8 buffer when quantized into memory: one shared piece per tensor
+    uint64_t fp32Bytes = 0; ///< 4 bytes per quantized element
 
+    /// The INT8 codes of q (one of this result's tensors); null data when the buffer is not in memory.
+    std::span<const int8_t> codes(const QuantizedTensor &q) const { return bytes.span(q.offset, q.size); }
+    /// Holds `all` (the whole buffer, e.g. a weights_int8.bin read back) as one piece per tensor.
+    void setBytes(std::span<const int8_t> all);
     const QuantizedTensor *find(const std::string &name) const;
     int indexOf(const std::string &name) const;
     ErrorSummary summary() const;
@@ -99,9 +104,14 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &options, By
 QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *out, const std::string &file,
                                bool rowStats = true);
 
-/// Re-quantizes in place the tensors whose strategy under `overrides` differs from the one they have;
-/// returns the names changed. Needs result.bytes.
-std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides);
+/// Re-quantizes the tensors whose strategy under `overrides` differs from the one they have; returns the names
+/// changed. Each changed tensor gets a new piece in result.bytes (which must be in memory); the others keep theirs,
+/// so a copy of `result` taken before still shares them and is unchanged (copy-on-write). A tensor whose wanted
+/// strategy is the one it has in `reuse` (an earlier result of the same checkpoint, e.g. the baseline an undo returns
+/// to) takes that result's tensor and bytes instead of being quantized again: quantization is deterministic, so the
+/// bytes are the same, and the storage is shared again.
+std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides,
+                                    const QuantizeResult *reuse = nullptr);
 
 /// Clip threshold search used by the *_mse strategies: the threshold in (0, absmax] minimising the
 /// reconstruction MSE of w with scale = scaleOf(threshold); absmax is always a candidate.

@@ -167,9 +167,9 @@ TensorDelta pairDelta(const QuantizedTensor &qa, const QuantizedTensor &qb, cons
         return d;
     }
     bool differs = d.strategyChanged;
-    const auto &ba = a.result->bytes, &bb = b.result->bytes;
-    if (qa.offset + qa.size <= ba.size() && qb.offset + qb.size <= bb.size()) {
-        d.int8BytesChanged = countDiffering(ba.data() + qa.offset, bb.data() + qb.offset, qa.size);
+    const int8_t *ca = a.result->codes(qa).data(), *cb = b.result->codes(qb).data();
+    if (qa.size == 0 || (ca && cb)) {
+        d.int8BytesChanged = qa.size ? countDiffering(ca, cb, qa.size) : 0;
         differs = differs || *d.int8BytesChanged != 0;
     }
     d.scaleMaxRelChange = scaleDrift(qa, qb);
@@ -253,9 +253,17 @@ void summarize(CompareResult &r)
 
 } // namespace
 
-std::vector<ShardDelta> compareShards(const std::vector<int8_t> &a, const std::vector<Shard> &sa,
-                                      const std::vector<int8_t> &b, const std::vector<Shard> &sb)
+std::vector<ShardDelta> compareShards(const Int8Buffer &a, const std::vector<Shard> &sa, const Int8Buffer &b,
+                                      const std::vector<Shard> &sb)
 {
+    // A chunk in one piece is read in place; one that straddles two tensors' pieces is copied out first.
+    int8_t chunkA[kUploadChunk], chunkB[kUploadChunk];
+    auto chunkOf = [](const Int8Buffer &buf, uint64_t offset, uint64_t len, int8_t *scratch) -> const int8_t * {
+        if (const auto s = buf.span(offset, len); s.data())
+            return s.data();
+        buf.copyRange(offset, len, scratch);
+        return scratch;
+    };
     std::vector<ShardDelta> out;
     const std::size_t n = std::max(sa.size(), sb.size());
     for (std::size_t i = 0; i < n; ++i) {
@@ -275,7 +283,8 @@ std::vector<ShardDelta> compareShards(const std::vector<int8_t> &a, const std::v
                 const uint64_t len = std::min(kUploadChunk, size - off);
                 uint64_t changed = 0;
                 if (off + len <= common) {
-                    const int8_t *pa = a.data() + d.a->offset + off, *pb = b.data() + d.b->offset + off;
+                    const int8_t *pa = chunkOf(a, d.a->offset + off, len, chunkA),
+                                 *pb = chunkOf(b, d.b->offset + off, len, chunkB);
                     if (std::memcmp(pa, pb, len) != 0)
                         changed = countDiffering(pa, pb, len);
                 } else {

@@ -106,7 +106,7 @@ CompareResult compare(const Session &a, const Session &b, const CompareOptions &
 Json compareResultJson(const CompareResult &result);
 
 /// Shard comparison alone, from two INT8 buffers and their shard maps (SPEC §7 costs).
-std::vector<ShardDelta> compareShards(const std::vector<int8_t> &a, const std::vector<Shard> &sa,
-                                      const std::vector<int8_t> &b, const std::vector<Shard> &sb);
+std::vector<ShardDelta> compareShards(const Int8Buffer &a, const std::vector<Shard> &sa, const Int8Buffer &b,
+                                      const std::vector<Shard> &sb);
 
 } // namespace ql

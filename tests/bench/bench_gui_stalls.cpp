@@ -6,7 +6,9 @@
 //   optimize    Optimize: the plan computed in the background, applied as one step (non-interactive: no preview)
 //   select      a selection change to the largest tensor (drill-down analysis in the background)
 //   switch      a view switch (table -> tensor -> scales -> shards -> table)
-// Also the process's peak RSS (VmHWM) against the session's INT8 size and the checkpoint's size.
+// Memory, two ways: (1) the INT8 storage the session holds, counted exactly: the distinct Int8Buffer pieces of the
+// result and the baseline (shared pieces once); (2) the session's anonymous memory: the peak of RssAnon (sampled every
+// 20 ms, so mapped-file pages of the checkpoint are not counted) minus RssAnon before the open, against the INT8 size.
 // usage: bench_gui_stalls CHECKPOINT [REPEATS]   prints "<action> max <ms> median <ms>" lines
 #include "mainwindow.h"
 #include "tensorview.h"
@@ -22,6 +24,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <vector>
 
 namespace {
@@ -48,25 +51,30 @@ public:
     {
         QCoreApplication::processEvents();
         m_last = m_clock.nsecsElapsed();
+        const qint64 start = m_last;
         m_max = 0;
         action();
         m_max = std::max(m_max, m_clock.nsecsElapsed() - m_last); // the call itself blocks the loop
         m_last = m_clock.nsecsElapsed();
         QElapsedTimer guard;
         guard.start();
-        while (!done() && guard.elapsed() < 120000)
+        while (!done() && guard.elapsed() < 900000)
             QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 5);
         // A last pass for the repaint the result triggered.
         for (int i = 0; i < 3; ++i)
             QCoreApplication::processEvents();
         m_max = std::max(m_max, m_clock.nsecsElapsed() - m_last);
+        m_took = double(m_clock.nsecsElapsed() - start) / 1e6;
         return double(m_max) / 1e6;
     }
+    /// How long the last measured action took from the call until its result was on screen (ms).
+    double took() const { return m_took; }
 
 private:
     QTimer m_timer;
     QElapsedTimer m_clock;
     qint64 m_last = 0, m_max = 0;
+    double m_took = 0;
 };
 
 void report(const char *name, std::vector<double> v)
@@ -75,15 +83,30 @@ void report(const char *name, std::vector<double> v)
     std::printf("%-10s max %8.1f ms  median %8.1f ms  (n=%zu)\n", name, v.back(), v[v.size() / 2], v.size());
 }
 
-long vmHwmKiB()
+/// A field of /proc/self/status in KiB ("VmHWM", "RssAnon", ...), -1 when absent.
+long statusKiB(const char *field)
 {
     QFile f(QStringLiteral("/proc/self/status"));
     if (!f.open(QIODevice::ReadOnly))
         return -1;
+    const QByteArray key = QByteArray(field) + ':';
     for (const QByteArray &line : f.readAll().split('\n'))
-        if (line.startsWith("VmHWM:"))
-            return line.mid(6).trimmed().split(' ').front().toLong();
+        if (line.startsWith(key))
+            return line.mid(key.size()).trimmed().split(' ').front().toLong();
     return -1;
+}
+
+/// INT8 bytes held by the results, each shared piece counted once.
+uint64_t int8Held(std::initializer_list<const ql::QuantizeResult *> results)
+{
+    std::set<const void *> seen;
+    uint64_t n = 0;
+    for (const auto *r : results)
+        if (r)
+            for (const auto &t : r->tensors)
+                if (const auto p = r->bytes.pieceAt(t.offset); p && seen.insert(p.get()).second)
+                    n += p->size();
+    return n;
 }
 
 } // namespace
@@ -102,6 +125,16 @@ int main(int argc, char **argv)
     w.setInteractive(false);
     w.resize(1600, 1000);
     w.show();
+    QCoreApplication::processEvents();
+    const long anonBefore = statusKiB("RssAnon");
+    long anonPeak = anonBefore;
+    QTimer anonSampler;
+    QObject::connect(&anonSampler, &QTimer::timeout, [&] { anonPeak = std::max(anonPeak, statusKiB("RssAnon")); });
+    anonSampler.start(20);
+    uint64_t heldPeak = 0;
+    auto sampleHeld = [&] {
+        heldPeak = std::max(heldPeak, int8Held({w.document()->result().get(), w.document()->baseline().get()}));
+    };
     StallMeter meter;
     {
         QSignalSpy loaded(&w, &MainWindow::loadFinished);
@@ -123,7 +156,10 @@ int main(int argc, char **argv)
                 double(w.document()->result()->totalBytes) / 1048576.0, qPrintable(name),
                 static_cast<unsigned long long>(ts[std::size_t(largest)].size));
 
-    std::vector<double> edit, undo, redo, select, viewSwitch;
+    std::printf("INT8 held after the open: %.1f MiB (result %s baseline)\n",
+                double(int8Held({w.document()->result().get(), w.document()->baseline().get()})) / 1048576.0,
+                w.document()->result() == w.document()->baseline() ? "==" : "!=");
+    std::vector<double> edit, undo, redo, select, viewSwitch, editTook;
     const char *cycle[] = {"per_channel_percentile", "per_tensor_absmax"};
     w.showView(QStringLiteral("tensor"));
     for (int i = 0; i < repeats; ++i) {
@@ -132,8 +168,11 @@ int main(int argc, char **argv)
         meter.measure([] {}, idle);
         edit.push_back(meter.measure(
             [&] { w.document()->setStrategy(QStringList{name}, ql::Strategy::fromName(cycle[i % 2])); }, idle));
+        editTook.push_back(meter.took());
+        sampleHeld();
         undo.push_back(meter.measure([&] { w.document()->undoStack()->undo(); }, idle));
         redo.push_back(meter.measure([&] { w.document()->undoStack()->redo(); }, idle));
+        sampleHeld();
         for (const char *v : {"table", "tensor", "scales", "shards", "table"})
             viewSwitch.push_back(meter.measure([&] { w.showView(QString::fromLatin1(v)); }, idle));
         w.showView(QStringLiteral("tensor"));
@@ -142,8 +181,12 @@ int main(int argc, char **argv)
     {
         QSignalSpy done(&w, &MainWindow::optimizeFinished);
         optimize.push_back(meter.measure([&] { w.optimize(); }, [&] { return done.count() > 0 && idle(); }));
+        std::printf("optimize took %.0f ms from the click to the applied result (background)\n", meter.took());
     }
+    const uint64_t heldAfterOptimize = int8Held({w.document()->result().get(), w.document()->baseline().get()});
+    anonPeak = std::max(anonPeak, statusKiB("RssAnon"));
     report("edit", edit);
+    report("edit-done", editTook); // not a stall: the background re-quantization, call to result on screen
     report("undo", undo);
     report("redo", redo);
     report("optimize", optimize);
@@ -151,8 +194,17 @@ int main(int argc, char **argv)
     report("switch", viewSwitch);
     const double int8MiB = double(w.document()->result()->totalBytes) / 1048576.0;
     const double ckptMiB = double(QFileInfo(ckpt).size()) / 1048576.0;
-    const double hwm = double(vmHwmKiB()) / 1024.0;
-    std::printf("peak RSS %.1f MiB; INT8 %.1f MiB, checkpoint %.1f MiB: (RSS - checkpoint) / INT8 = %.2f\n", hwm,
-                int8MiB, ckptMiB, (hwm - ckptMiB) / std::max(int8MiB, 1e-9));
+    const double hwm = double(statusKiB("VmHWM")) / 1024.0;
+    const double anon = double(anonPeak - anonBefore) / 1024.0;
+    const double mib = 1048576.0;
+    std::printf("INT8 %.1f MiB, checkpoint %.1f MiB\n", int8MiB, ckptMiB);
+    std::printf("INT8 held (result + baseline, shared once): peak over one-tensor edits, undo, redo %.1f MiB = %.2f x INT8; after Optimize "
+                "%.1f MiB = %.2f x INT8\n",
+                double(heldPeak) / mib, double(heldPeak) / mib / int8MiB, double(heldAfterOptimize) / mib,
+                double(heldAfterOptimize) / mib / int8MiB);
+    std::printf("session anonymous memory: peak RssAnon - RssAnon before open = %.1f MiB = %.2f x INT8\n", anon,
+                anon / std::max(int8MiB, 1e-9));
+    std::printf("peak RSS (VmHWM, mapped pages included) %.1f MiB; (VmHWM - checkpoint) / INT8 = %.2f\n", hwm,
+                (hwm - ckptMiB) / std::max(int8MiB, 1e-9));
     return 0;
 }

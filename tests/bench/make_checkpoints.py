@@ -8,10 +8,12 @@ world-model.pt  The seed's world model shape: FrameStackMamba2 with d_model 384 
                 the way the trainer saves it: epoch, model_state_dict, AdamW optimizer_state_dict, val_loss,
                 encoding_config, context_len (~52 MB).
 big-1gib.pt     16 float32 4096x4096 matrices (268,435,456 parameters, 1 GiB of FP32) as an MLP trunk, no optimizer.
+mid-128mib.pt   8 float32 2048x2048 matrices (33,554,432 parameters, 128 MiB of FP32), the same trunk shape: the
+                GUI-stall benchmark's (issue 10) smaller case.
 
 Weights are "trained-like" like the fixtures: per-row log-normal gains, ~0.1% outliers x6, zeroed row 0 in
 embedding tables. Deterministic (fixed seed).
-usage: make_checkpoints.py OUT_DIR [--only world|big]
+usage: make_checkpoints.py OUT_DIR [--only world|big|mid]
 """
 import argparse
 from collections import OrderedDict
@@ -100,26 +102,28 @@ def make_world(out):
                 "val_loss": 0.31, "encoding_config": enc, "context_len": 10}, out)
 
 
-def make_big(out):
-    gen = torch.Generator().manual_seed(4096)
+def make_trunk(out, layers, dim, seed):
+    gen = torch.Generator().manual_seed(seed)
     sd = OrderedDict()
-    for i in range(16):
-        sd[f"trunk.{i}.weight"] = trained_like(gen, 4096, 4096)
-    sd._metadata = OrderedDict((f"trunk.{i}", {"version": 1}) for i in range(16))
+    for i in range(layers):
+        sd[f"trunk.{i}.weight"] = trained_like(gen, dim, dim)
+    sd._metadata = OrderedDict((f"trunk.{i}", {"version": 1}) for i in range(layers))
     torch.save({"epoch": 1, "model_state_dict": sd, "val_loss": 1.0, "config": {"context_len": 4}}, out)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out_dir")
-    ap.add_argument("--only", choices=["world", "big"])
+    ap.add_argument("--only", choices=["world", "big", "mid"])
     a = ap.parse_args()
     out = Path(a.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if a.only in (None, "world"):
         make_world(out / "world-model.pt")
     if a.only in (None, "big"):
-        make_big(out / "big-1gib.pt")
+        make_trunk(out / "big-1gib.pt", 16, 4096, 4096)
+    if a.only in (None, "mid"):
+        make_trunk(out / "mid-128mib.pt", 8, 2048, 2048)
     for f in sorted(out.glob("*.pt")):
         print(f"{f} {f.stat().st_size} bytes")
 

@@ -166,5 +166,11 @@ EOF
   for _ in $(seq "$RUNS"); do "$GUIBUILD/bin/bench_gui" "$CKPT/world-model.pt" | awk '/^launch_to_table/ {print $2}'; done |
     median | awk '{print "launch_to_table median " $1 " ms (from main(), median of runs)"}'
   "$GUIBUILD/bin/bench_gui" "$CKPT/world-model.pt" layers.0.mamba.in_proj.weight 21 | grep -v '^launch_to_table'
+  # GUI-thread stalls and session memory (issue 10) on 8 x 2048^2 (128 MiB) and 16 x 4096^2 (1 GiB) fp32 tensors.
+  [ -f "$CKPT/mid-128mib.pt" ] || $PY tests/bench/make_checkpoints.py "$CKPT" --only mid
+  for c in mid-128mib big-1gib; do
+    echo "# gui stalls: $c.pt"
+    "$GUIBUILD/bin/bench_gui_stalls" "$CKPT/$c.pt" "$RUNS"
+  done
   echo "# gui: load after $(cut -d' ' -f1-3 /proc/loadavg)"
 fi

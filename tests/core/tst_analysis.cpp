@@ -252,7 +252,7 @@ private Q_SLOTS:
     {
         const auto r = loadArtifacts(QL_TEST_DATA "/golden/policy-small");
         const auto &q = r.tensors.front();
-        const auto a = analyzeCodes(q, r.bytes.data() + q.offset);
+        const auto a = analyzeCodes(q, r.codes(q).data());
         QVERIFY(!a.hasSource);
         QVERIFY(a.unavailable.find("FP32") != std::string::npos);
         QVERIFY(a.rowSnr.empty());

@@ -35,8 +35,10 @@ ql::QuantizeResult synthetic()
     r.tensors.push_back(makeTensor("c.bias", 1, 4, 6, true));
     r.tensors.push_back(makeTensor("d", 3, 2, 10, false));
     r.totalBytes = 16;
+    std::vector<int8_t> bytes;
     for (int i = 0; i < 16; ++i)
-        r.bytes.push_back(int8_t(i * 17 - 128));
+        bytes.push_back(int8_t(i * 17 - 128));
+    r.setBytes(bytes);
     r.shards = {{0, 0, 8}, {1, 8, 8}}; // hand-made: the real map would align to 4096 and keep one shard
     return r;
 }
@@ -120,7 +122,7 @@ private Q_SLOTS:
         QCOMPARE(b->shard, 0);
         // Without the buffer in memory the place is still known, the value is not.
         auto noBytes = r;
-        noBytes.bytes.clear();
+        noBytes.bytes = {};
         const auto n = ql::describeByte(noBytes, 13);
         QVERIFY(n.has_value());
         QVERIFY(!n->value.has_value());

@@ -397,7 +397,9 @@ private Q_SLOTS:
         for (uint64_t at : {uint64_t(5), uint64_t(999), uint64_t(1000), uint64_t(5500)})
             b[shards[1].offset + at] = 2;
         b[shards[2].offset + shards[2].size - 1] = 3; // the last, short chunk
-        const auto d = compareShards(a, shards, b, shards);
+        // Cut into pieces the way tensors are, with cuts inside upload chunks, so that chunks straddle two pieces.
+        const std::vector<uint64_t> cuts = {12345, shards[1].offset + 500, shards[1].offset + 5600, shards[2].offset};
+        const auto d = compareShards(Int8Buffer::copyOf(a, cuts), shards, Int8Buffer::copyOf(b), shards);
         QCOMPARE(d.size(), std::size_t(3));
         QCOMPARE(d[0].bytesChanged, uint64_t(0));
         QCOMPARE(d[0].patchTransactions.value_or(1), uint64_t(0));

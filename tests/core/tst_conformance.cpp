@@ -21,7 +21,8 @@ const fs::path kData = QL_TEST_DATA;
 
 std::string binOf(const ql::QuantizeResult &r)
 {
-    return std::string(reinterpret_cast<const char *>(r.bytes.data()), r.bytes.size());
+    const auto bytes = r.bytes.flat();
+    return std::string(bytes.begin(), bytes.end());
 }
 } // namespace
 

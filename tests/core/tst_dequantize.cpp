@@ -86,7 +86,7 @@ private Q_SLOTS:
             QCOMPARE(e.tensor(), std::string("temperature"));
         }
         QuantizeResult streamed = *s.result;
-        streamed.bytes.clear();
+        streamed.bytes = {};
         QVERIFY_THROWS_EXCEPTION(Error, dequantizeAll(streamed));
         QTemporaryDir dir;
         QVERIFY_THROWS_EXCEPTION(Error, exportDequantized(s, fs::path(dir.path().toStdString()) / "out.bin"));

@@ -78,7 +78,7 @@ private Q_SLOTS:
         auto r = quantizeFile(kData / "policy-small.pt");
         QVERIFY(ql::lintResult(r, {}, {}).ok());
         r.shards = ql::shardMap(17ull << 20); // 5 shards of ~3.4 MiB: what a 17 MiB model gets
-        r.bytes.clear();                      // sizes only; the code rules are skipped
+        r.bytes = {};                      // sizes only; the code rules are skipped
         auto rep = ql::lintResult(r, {}, {});
         QCOMPARE(rule(rep, "max_shards").size(), std::size_t(1));
         QVERIFY(!rep.ok() && !rep.codesChecked);
@@ -129,7 +129,7 @@ private Q_SLOTS:
     void totalsFitU32()
     {
         auto r = quantizeFile(kData / "policy-small.pt");
-        r.bytes.clear();
+        r.bytes = {};
         r.totalBytes = 0xffffffffull;
         r.shards.clear();
         QVERIFY(rule(ql::lintResult(r, {}, {}), "field_u32").empty());
@@ -220,7 +220,9 @@ private Q_SLOTS:
         QCOMPARE(fl.size(), std::size_t(1));
         QCOMPARE(fl[0].row, int64_t(2));
         QVERIFY(rule(rep, "code_minus_128").empty());
-        r.bytes[3 * 32 + 5] = -128;
+        auto codes = r.bytes.flat();
+        codes[3 * 32 + 5] = -128;
+        r.setBytes(codes);
         rep = ql::lintResult(r, {}, {});
         const auto mc = rule(rep, "code_minus_128");
         QCOMPARE(mc.size(), std::size_t(1));

@@ -23,6 +23,13 @@ using namespace qltest;
 namespace {
 const fs::path kData = QL_TEST_DATA;
 
+/// The whole INT8 buffer as a string (golden files are compared as text).
+std::string text(const ql::Int8Buffer &b)
+{
+    const auto v = b.flat();
+    return std::string(v.begin(), v.end());
+}
+
 /// A checkpoint built in memory (no file): tensors view buffers this object owns.
 struct MemCheckpoint
 {
@@ -206,7 +213,7 @@ private Q_SLOTS:
         const auto r = run(m.ck);
         const uint64_t total = uint64_t(rows * 4096 + extra);
         QCOMPARE(r.totalBytes, total);
-        QCOMPARE(r.bytes.size(), std::size_t(total));
+        QCOMPARE(r.bytes.size(), total);
         const OJson man = OJson::parse(ql::buildManifest(r).dump());
         QCOMPARE(man["shard_map"]["num_shards"].get<int>(), shards);
         QCOMPARE(int(man["shard_map"]["shards"].size()), shards);
@@ -292,7 +299,8 @@ private Q_SLOTS:
         auto q = [](double v, double s) { return int(std::clamp(std::nearbyint(v / s), -128.0, 127.0)); };
         const std::vector<int> want = {q(-3, 1000.0 / 127), 0, 127, q(7, 9.0 / 127), q(8, 9.0 / 127), -127,
                                        q(-200, 201.0 / 127), q(-1, 201.0 / 127), 0, q(3, 201.0 / 127), 127};
-        const std::vector<int> got(r.bytes.begin(), r.bytes.end());
+        const auto bytes = r.bytes.flat();
+        const std::vector<int> got(bytes.begin(), bytes.end());
         // Sorted order: trunk.0.bias (5 bytes) then trunk.0.weight (6 bytes).
         std::vector<int> expect(want.begin() + 6, want.end());
         expect.insert(expect.end(), want.begin(), want.begin() + 6);
@@ -323,8 +331,8 @@ private Q_SLOTS:
         QCOMPARE(man["error_summary"]["num_2d_weights"].get<int>(), 2);
         QCOMPARE(man["error_summary"]["undefined_snr_weights"].get<int>(), 1);
         QCOMPARE(man["error_summary"]["mean_snr_db"].get<double>(), snr);
-        for (auto b : std::vector<int8_t>(r.bytes.begin(), r.bytes.begin() + 3))
-            QCOMPARE(int(b), 0);
+        for (uint64_t k = 0; k < 3; ++k)
+            QCOMPARE(int(r.bytes[k]), 0);
     }
 
     /// Thread count and job split do not change a single byte or statistic.
@@ -593,11 +601,11 @@ private Q_SLOTS:
         const ql::Checkpoint ck = ql::loadCheckpoint(kData / "policy-small.pt");
         const std::string golden = readFile(kData / "golden/policy-small/weights_int8.bin");
         const auto plain = run(ck);
-        QCOMPARE(std::string(plain.bytes.begin(), plain.bytes.end()), golden);
+        QCOMPARE(text(plain.bytes), golden);
         QVERIFY(!OJson::parse(ql::buildManifest(plain).dump()).contains("overrides"));
         const auto o = overrides(R"({"format": "quantlens_overrides_v1", "overrides": [{"match": "nope*", "strategy": "per_tensor_mse"}]})");
         const auto unused = run(ck, o);
-        QCOMPARE(std::string(unused.bytes.begin(), unused.bytes.end()), golden);
+        QCOMPARE(text(unused.bytes), golden);
         const OJson man = OJson::parse(ql::buildManifest(unused).dump());
         QCOMPARE(man["overrides"], OJson::parse(o.toJson().dump()));
         const auto problems = compareManifest(man, parseLenient(readFile(kData / "golden/policy-small/manifest.json")), &golden);
@@ -641,10 +649,8 @@ private Q_SLOTS:
         QCOMPARE(back.find("trunk.0.weight")->strategy.percentile, 99.9);
         QCOMPARE(back.find("trunk.0.bias")->strategy.name(), std::string("per_tensor_mse"));
         QCOMPARE(back.find("trunk.3.weight")->strategy.name(), std::string("per_channel_absmax"));
-        QVERIFY(back.bytes == [&] {
-            const std::string s = readFile(out / "weights_int8.bin");
-            return std::vector<int8_t>(s.begin(), s.end());
-        }());
+        QCOMPARE(text(back.bytes), readFile(out / "weights_int8.bin"));
+        QCOMPARE(back.bytes.pieceCount(), std::size_t(back.tensors.size())); // read back as one piece per tensor
         QCOMPARE(back.totalBytes, r.totalBytes);
     }
 
@@ -653,7 +659,7 @@ private Q_SLOTS:
     {
         const ql::Checkpoint ck = ql::loadCheckpoint(QL_SAMPLE);
         auto r = run(ck);
-        const auto original = r.bytes;
+        const auto original = r.bytes.flat();
         const auto o = overrides(R"({"format": "quantlens_overrides_v1", "overrides": [
             {"match": "layers.*.in_proj.weight", "strategy": "per_channel_mse"},
             {"match": "*_head.bias", "strategy": "per_tensor_percentile", "percentile": 99},
@@ -672,15 +678,80 @@ private Q_SLOTS:
         for (const auto &t : r.tensors)
             if (std::find(changed.begin(), changed.end(), t.name) == changed.end())
                 QVERIFY2(std::equal(original.begin() + std::ptrdiff_t(t.offset),
-                                    original.begin() + std::ptrdiff_t(t.offset + t.size),
-                                    r.bytes.begin() + std::ptrdiff_t(t.offset)),
+                                    original.begin() + std::ptrdiff_t(t.offset + t.size), r.codes(t).begin()),
                          t.name.c_str());
         // The same overrides again change nothing; going back to none restores the seed's bytes.
         QVERIFY(ql::requantize(r, ck, o).empty());
         QCOMPARE(ql::requantize(r, ck, {}).size(), expected.size());
-        QVERIFY(r.bytes == original);
-        QCOMPARE(std::string(r.bytes.begin(), r.bytes.end()), readFile(kData / "golden/mamba2-small/weights_int8.bin"));
+        QVERIFY(r.bytes.flat() == original);
+        QCOMPARE(text(r.bytes), readFile(kData / "golden/mamba2-small/weights_int8.bin"));
         QVERIFY(r.overrides.empty());
+    }
+
+    /// Copy-on-write: after a one-tensor edit of a copy, the copy and the original share every other tensor's storage
+    /// (the same piece, held by both and nobody else), the edited tensor has a piece of its own in the copy only, the
+    /// original is unchanged, and the copy equals a fresh quantize() with the same overrides byte for byte.
+    void oneTensorEditSharesTheRest()
+    {
+        const ql::Checkpoint ck = ql::loadCheckpoint(QL_SAMPLE);
+        const auto before = run(ck);
+        const std::vector<int8_t> seedBytes = before.bytes.flat();
+        int edited = -1;
+        for (std::size_t i = 0; i < before.tensors.size(); ++i) // the largest matrix
+            if (before.tensors[i].isMatrix() &&
+                (edited < 0 || before.tensors[i].size > before.tensors[std::size_t(edited)].size))
+                edited = int(i);
+        QVERIFY(edited >= 0 && before.tensors.size() > 2);
+        const auto &qe = before.tensors[std::size_t(edited)];
+        ql::Overrides o;
+        o.rules.push_back({qe.name, *ql::Strategy::fromName("per_channel_mse")});
+
+        ql::QuantizeResult after = before;
+        QCOMPARE(ql::requantize(after, ck, o), std::vector<std::string>{qe.name});
+        uint64_t distinct = 0;
+        std::set<const void *> seen;
+        for (const ql::QuantizeResult *res : {&before, static_cast<const ql::QuantizeResult *>(&after)})
+            for (const auto &t : res->tensors)
+                if (t.size && seen.insert(res->bytes.pieceAt(t.offset).get()).second)
+                    distinct += t.size;
+        QCOMPARE(distinct, before.totalBytes + qe.size); // the edit allocated the edited tensor only
+        for (const auto &t : before.tensors) {
+            if (t.size == 0)
+                continue;
+            const auto mine = before.bytes.pieceAt(t.offset), theirs = after.bytes.pieceAt(t.offset);
+            if (&t == &qe) {
+                QVERIFY(mine != theirs);
+                QCOMPARE(mine.use_count(), 2L); // `mine` and `before`
+                QCOMPARE(theirs.use_count(), 2L);
+            } else {
+                QVERIFY2(mine == theirs, t.name.c_str());
+                QCOMPARE(mine.use_count(), 4L); // `mine`, `theirs`, `before` and `after`
+                QCOMPARE(after.codes(t).data(), before.codes(t).data());
+            }
+        }
+        QVERIFY(before.bytes.flat() == seedBytes); // the original snapshot did not see the edit
+        QCOMPARE(before.tensors[std::size_t(edited)].strategy.name(), std::string("per_channel_absmax"));
+        const auto fresh = run(ck, o);
+        QCOMPARE(text(after.bytes), text(fresh.bytes));
+        QCOMPARE(ql::buildManifest(after).dump(), ql::buildManifest(fresh).dump());
+        QVERIFY(text(after.bytes) != text(before.bytes));
+
+        // Undoing the edit with the earlier result at hand takes its tensor back instead of quantizing again: the
+        // storage is shared again, and the result is what a fresh run gives.
+        QCOMPARE(ql::requantize(after, ck, {}, &before), std::vector<std::string>{qe.name});
+        QCOMPARE(after.bytes.pieceAt(qe.offset), before.bytes.pieceAt(qe.offset));
+        QCOMPARE(text(after.bytes), text(before.bytes));
+        QCOMPARE(ql::buildManifest(after).dump(), ql::buildManifest(run(ck)).dump());
+        QVERIFY(after.overrides.empty());
+        // Without row statistics in the earlier result (a summary-only run), it is quantized again instead.
+        ql::QuantizeOptions noRows;
+        noRows.rowStats = false;
+        const auto lean = ql::quantize(ck, noRows);
+        QVERIFY(!ql::requantize(after, ck, o, &lean).empty());
+        QCOMPARE(ql::requantize(after, ck, {}, &lean), std::vector<std::string>{qe.name});
+        QVERIFY(after.bytes.pieceAt(qe.offset) != lean.bytes.pieceAt(qe.offset));
+        QCOMPARE(after.tensors[std::size_t(edited)].rowStats.size(), std::size_t(qe.rows));
+        QCOMPARE(text(after.bytes), text(before.bytes));
     }
 
     /// The same for a tensor large enough to be split into several jobs (2.3M elements: >= 3 blocks of up to 2^20):

@@ -24,7 +24,8 @@ private Q_SLOTS:
         QVERIFY(golden.open(QIODevice::ReadOnly));
         const QByteArray want = golden.readAll();
         QCOMPARE(qsizetype(r.bytes.size()), want.size());
-        QVERIFY(std::equal(r.bytes.begin(), r.bytes.end(), reinterpret_cast<const int8_t *>(want.constData())));
+        const auto bytes = r.bytes.flat();
+        QVERIFY(std::equal(bytes.begin(), bytes.end(), reinterpret_cast<const int8_t *>(want.constData())));
     }
 
     void flagsZip64AndZeroCopy()

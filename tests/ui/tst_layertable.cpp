@@ -218,7 +218,7 @@ private Q_SLOTS:
         const int row = m_src.result->indexOf("trunk.0.weight");
         const auto &q = m_src.result->tensors[std::size_t(row)];
         auto a = std::make_shared<const ql::TensorAnalysis>(
-            ql::analyzeTensor(*m_src.checkpoint->find(q.name), q, m_src.result->bytes.data() + q.offset));
+            ql::analyzeTensor(*m_src.checkpoint->find(q.name), q, m_src.result->codes(q).data()));
         RowTableModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setResults(a, q.scales);
@@ -233,7 +233,7 @@ private Q_SLOTS:
         QCOMPARE(model.index(3, RowTableModel::Scale).data(RowTableModel::SortRole).toDouble(), double(q.scales[3]));
 
         // Codes only (output folder): rows are listed with their scales, the rest says it is unavailable.
-        auto codes = std::make_shared<const ql::TensorAnalysis>(ql::analyzeCodes(q, m_src.result->bytes.data() + q.offset));
+        auto codes = std::make_shared<const ql::TensorAnalysis>(ql::analyzeCodes(q, m_src.result->codes(q).data()));
         model.setResults(codes, q.scales);
         QCOMPARE(model.rowCount(), int(q.rows));
         QCOMPARE(model.index(0, RowTableModel::Snr).data().toString(), QStringLiteral("—"));

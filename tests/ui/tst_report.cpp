@@ -212,7 +212,7 @@ private Q_SLOTS:
         for (std::size_t s = 0; s < session.result->shards.size(); ++s) {
             const auto &sh = session.result->shards[s];
             QCOMPARE(j["shards"]["list"][s]["sha256"].get<std::string>(),
-                     ql::sha256Hex(session.result->bytes.data() + sh.offset, sh.size));
+                     ql::sha256Hex(session.result->bytes.flat().data() + sh.offset, sh.size));
         }
         for (const auto &m : j["compute"]["matrices"]) {
             const auto cu = m["compute_units"].get<uint64_t>();

@@ -158,7 +158,7 @@ private Q_SLOTS:
             const auto &s = m_policy->shards[std::size_t(row)];
             const auto cost = ql::shardCost(s.size);
             QCOMPARE(table->item(row, 7)->text(),
-                     QString::fromStdString(ql::sha256Hex(m_policy->bytes.data() + s.offset, s.size)));
+                     QString::fromStdString(ql::sha256Hex(m_policy->bytes.flat().data() + s.offset, s.size)));
             QCOMPARE(table->item(row, 5)->text().remove(QLatin1Char(',')).toULongLong(), cost.transactions);
             QCOMPARE(table->item(row, 5)->text().remove(QLatin1Char(',')).toULongLong(), (s.size + 999) / 1000);
             QCOMPARE(table->item(row, 4)->text(), QStringLiteral("yes"));
@@ -173,7 +173,7 @@ private Q_SLOTS:
         QCOMPARE(table->rowCount(), 2);
         QTRY_VERIFY(m_panel->hashesReady());
         QCOMPARE(table->item(1, 1)->text(), QStringLiteral("0x%1").arg(m_world->shards[1].offset, 8, 16, QLatin1Char('0')));
-        QCOMPARE(table->item(1, 7)->text(), QString::fromStdString(ql::sha256Hex(m_world->bytes.data() + m_world->shards[1].offset,
+        QCOMPARE(table->item(1, 7)->text(), QString::fromStdString(ql::sha256Hex(m_world->bytes.flat().data() + m_world->shards[1].offset,
                                                                                  m_world->shards[1].size)));
         // A newer result replaces the hashes of the old one, even if the old job finishes last.
         m_panel->setResult(m_policy);
@@ -181,7 +181,7 @@ private Q_SLOTS:
         m_panel->setResult(m_policy);
         QTRY_VERIFY(m_panel->hashesReady());
         QCOMPARE(table->rowCount(), 1);
-        QCOMPARE(table->item(0, 7)->text(), QString::fromStdString(ql::sha256Hex(m_policy->bytes.data(), m_policy->totalBytes)));
+        QCOMPARE(table->item(0, 7)->text(), QString::fromStdString(ql::sha256Hex(m_policy->bytes.flat().data(), m_policy->totalBytes)));
     }
 
     void hoverText()
@@ -387,8 +387,10 @@ private Q_SLOTS:
     {
         // Same tensors at the same offsets, other bytes: what re-quantizing with other strategies gives.
         auto changed = std::make_shared<ql::QuantizeResult>(*m_policy);
-        for (auto &b : changed->bytes)
+        auto negated = changed->bytes.flat();
+        for (auto &b : negated)
             b = int8_t(-b);
+        changed->setBytes(negated);
         view()->setZoom(ShardMapLayout::hexLevel());
         const int k = int(m_policy->tensors.size()) - 2;
         m_panel->setSelectedTensor(k);
@@ -405,7 +407,7 @@ private Q_SLOTS:
         QVERIFY(view()->describeAt(centerOf(view(), o)).contains(QStringLiteral("= %1 → ").arg(int(changed->bytes[o]))));
         QTRY_VERIFY(m_panel->hashesReady());
         auto *table = m_panel->findChild<QTableWidget *>(QStringLiteral("shardTable"));
-        QCOMPARE(table->item(0, 7)->text(), QString::fromStdString(ql::sha256Hex(changed->bytes.data(), changed->totalBytes)));
+        QCOMPARE(table->item(0, 7)->text(), QString::fromStdString(ql::sha256Hex(negated.data(), changed->totalBytes)));
         // Another model starts over.
         m_panel->setResult(m_world);
         QCOMPARE(view()->selectedTensor(), -1);
