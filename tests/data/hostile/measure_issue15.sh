@@ -27,7 +27,7 @@ row() {
   local cpu
   cpu=$(echo "$user $sys" | awk '{printf "%.2f", $1 + $2}')
   local msg
-  msg=$(grep -v '^Command exited\|^Command terminated' "$out" | grep -m1 -E 'error|warning' | sed "s|$work/||g; s|quantlens-cli: error: ||" | cut -c1-150)
+  msg=$(grep -v '^Command exited\|^Command terminated' "$out" | grep -m1 -E 'error|warning|failed' | sed "s|$work/||g; s|quantlens-cli: error: ||; s|quantlens-cli: verify failed: ||" | cut -c1-150)
   printf '| %s | %s | %s | %s s | %s s | %s MB | %s |\n' "$item" "$name" "$rc" "$secs" "$cpu" "$((kb / 1024))" \
     "${msg//|/\\|}"
 }
@@ -57,7 +57,7 @@ f zero-m; ln -sf /dev/zero zero-m/manifest.json; row 3 "manifest.json -> /dev/ze
 f rand-b; ln -sf /dev/urandom rand-b/weights_int8.bin; row 3 "weights_int8.bin -> /dev/urandom" "$cli" inspect rand-b -q
 f sparse; truncate -s 10G sparse/weights_int8.bin; row 3 "sparse 10 GB weights_int8.bin" "$cli" inspect sparse -q
 f dir-b; rm dir-b/weights_int8.bin; mkdir dir-b/weights_int8.bin; row 3/9 "a folder named weights_int8.bin" "$cli" inspect dir-b -q
-"$cli" generate-luts -o luts -q; rm luts/luts.json; ln -s /dev/zero luts/luts.json
+f luts; "$cli" generate-luts -o luts -q; rm luts/luts.json; ln -s /dev/zero luts/luts.json
 row 3 "luts.json -> /dev/zero (verify)" "$cli" verify luts -q
 # 4 memory amplification
 $scale zip-inflate inflate.pt 1200000000; row 4 "zip of $(($(stat -c %s inflate.pt) / 1000)) kB, data.pkl inflates to 1.2 GB" "$cli" inspect inflate.pt -q
@@ -92,7 +92,7 @@ row 8 "generate-luts -o ''" "$cli" generate-luts -o '' -q
 $scale safetensors-dup dup.safetensors; row 8 "safetensors entry with \"dtype\" twice" "$cli" inspect dup.safetensors -q
 # 9 unclear messages
 f ts; edit ts "w=m['weights']['projections']; k=[k for k in w if 'scale' in w[k]][0]; w[k]['scale']='0.5'"; row 9 "manifest: a scale that is a string" "$cli" inspect ts -q
-"$cli" generate-luts -o lt -q; /usr/bin/python3 -c "import json; p='lt/luts.json'; j=json.load(open(p)); j['luts'][0]['input_scale']='0.0625'; json.dump(j, open(p,'w'))"
+f lt; "$cli" generate-luts -o lt -q; /usr/bin/python3 -c "import json; p='lt/luts.json'; j=json.load(open(p)); j['luts'][0]['input_scale']='0.0625'; json.dump(j, open(p,'w'))"
 row 9 "luts.json: input_scale a string (verify)" "$cli" verify lt -q
 echo '{"format": "quantlens_overrides_v1", "overrides": [{"match": "*", "strategy": 5}]}' > ov.json
 row 9 "overrides: strategy a number" "$cli" inspect "$data/policy-small.pt" --overrides ov.json -q
