@@ -1,5 +1,7 @@
 #include "tensorview.h"
 
+#include <QFontMetrics>
+
 #include "bands.h"
 #include "plotstyle.h"
 #include "rowtablemodel.h"
@@ -345,7 +347,12 @@ void TensorView::plotRows(const ql::QuantizedTensor &q)
     m_rowPlot->yAxis->setScaleType(QCPAxis::stLinear);
     m_rowPlot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
     if (a && a->hasSource) {
-        m_rowTitle->setText(tr("Per-row SNR of %1 (%2 rows)").arg(QString::fromStdString(q.name)).arg(q.rows));
+        // The name is elided in the middle to the plot's width: a centred title wider than the plot lost both ends.
+        const QString frame = tr("Per-row SNR of %1 (%2 rows)");
+        const QFontMetrics fm(m_rowTitle->font());
+        const int room = m_rowPlot->width() - 12 - fm.horizontalAdvance(frame.arg(QString()).arg(q.rows));
+        const QString name = fm.elidedText(QString::fromStdString(q.name), Qt::ElideMiddle, std::max(room, 40));
+        m_rowTitle->setText(frame.arg(name).arg(q.rows));
         for (std::size_t r = 0; r < a->rowSnr.size(); ++r)
             if (!std::isnan(a->rowSnr[r])) {
                 keys << double(r);

@@ -23,6 +23,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLayout>
+#include <qcustomplot.h>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -394,6 +395,16 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor([&] { return !w.tensorView()->isAnalysing(); }, 30000));
         QCoreApplication::processEvents();
         checkCellsFit(w.tensorView()->rowsView(), -1, "tensor rows");
+        // The per-row SNR plot's title (it names the tensor) fits the plot instead of losing both ends.
+        QCustomPlot *rows = w.tensorView()->rowPlot();
+        QCPTextElement *title = nullptr;
+        for (auto *e : rows->plotLayout()->elements(false))
+            if (auto *t = qobject_cast<QCPTextElement *>(e))
+                title = t;
+        QVERIFY(title);
+        const int titleWidth = QFontMetrics(title->font()).horizontalAdvance(title->text());
+        QVERIFY2(titleWidth <= rows->width(), qPrintable(QStringLiteral("'%1' is %2 px in a %3 px plot")
+                                                             .arg(title->text()).arg(titleWidth).arg(rows->width())));
         // The band filter shows its whole label ("investigate (< 20 dB)").
         QComboBox *band = w.tablePanel()->bandBox();
         int widest = 0;
