@@ -1,6 +1,7 @@
 // quantlens-cli on the hostile inputs of issue 15, end to end: the large ones are written at test time by
 // tests/data/hostile/make_scale.py. Every run must end with its documented exit code and a message naming the file,
 // never a signal; JSON output must parse; a failed run must leave the user's files as they were.
+#include "../common/runprocess.h"
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -50,16 +51,7 @@ QString make(const QTemporaryDir &dir, const QString &kase, const QString &file,
     return out;
 }
 
-QMap<QString, QByteArray> snapshot(const QString &dir)
-{
-    QMap<QString, QByteArray> out;
-    for (const QFileInfo &fi : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot)) {
-        QFile f(fi.filePath());
-        if (f.open(QIODevice::ReadOnly))
-            out.insert(fi.fileName(), f.readAll());
-    }
-    return out;
-}
+QMap<QString, QByteArray> snapshot(const QString &dir) { return qltest::snapshotFolder(dir); }
 } // namespace
 
 class TestHostileCli : public QObject

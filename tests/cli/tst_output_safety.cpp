@@ -2,6 +2,7 @@
 // file-size limit), give exit code 4 and a clear message, leave no partial or temporary file, and leave the
 // artifacts of an earlier run byte for byte as they were. Tests run as root, so "read-only" is made real with
 // /proc (no one may create files there) and by running the CLI as `nobody` (setpriv) on a root-owned folder.
+#include "../common/runprocess.h"
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -33,17 +34,7 @@ Run run(const QStringList &args, const QString &wrapper = {}, const QStringList 
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardError())};
 }
 
-/// name -> contents of every file in dir (hidden temporaries included).
-QMap<QString, QByteArray> snapshot(const QString &dir)
-{
-    QMap<QString, QByteArray> out;
-    for (const QFileInfo &fi : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot)) {
-        QFile f(fi.filePath());
-        if (f.open(QIODevice::ReadOnly))
-            out.insert(fi.fileName(), f.readAll());
-    }
-    return out;
-}
+QMap<QString, QByteArray> snapshot(const QString &dir) { return qltest::snapshotFolder(dir); }
 
 QStringList quantizeArgs(const QString &out) { return {"quantize", "--checkpoint", kCheckpoint, "--output-dir", out, "-q"}; }
 } // namespace

@@ -2,6 +2,7 @@
 // past the new end used to kill the CLI with SIGBUS and leave temporary files. The truncation is made by an
 // LD_PRELOAD shim (truncate_shim.cpp) at a fixed moment of the real run, so the test has no race: just after the map
 // (the parse reads past the end) or when parsing is over (the tensor reads do).
+#include "../common/runprocess.h"
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -37,16 +38,7 @@ Run runTruncating(const QStringList &args, const QString &victim, const QString 
     return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardError()) };
 }
 
-QMap<QString, QByteArray> snapshot(const QString &dir)
-{
-    QMap<QString, QByteArray> out;
-    for (const QFileInfo &fi : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot)) {
-        QFile f(fi.filePath());
-        if (f.open(QIODevice::ReadOnly))
-            out.insert(fi.fileName(), f.readAll());
-    }
-    return out;
-}
+QMap<QString, QByteArray> snapshot(const QString &dir) { return qltest::snapshotFolder(dir); }
 } // namespace
 
 class TestTruncatedCli : public QObject

@@ -2,6 +2,10 @@
 #pragma once
 
 #include <QByteArray>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QMap>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -53,5 +57,17 @@ inline Run runProcess(const QString &program, const QStringList &args, const Run
 
 /// The CLI under test (QL_CLI, set by tests/CMakeLists.txt).
 inline Run runCli(const QStringList &args, const RunOptions &o = {}) { return runProcess(QStringLiteral(QL_CLI), args, o); }
+
+/// name -> contents of every file in dir (hidden temporaries included): what a failed run must leave unchanged.
+inline QMap<QString, QByteArray> snapshotFolder(const QString &dir)
+{
+    QMap<QString, QByteArray> out;
+    for (const QFileInfo &fi : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot)) {
+        QFile f(fi.filePath());
+        if (f.open(QIODevice::ReadOnly))
+            out.insert(fi.fileName(), f.readAll());
+    }
+    return out;
+}
 
 } // namespace qltest

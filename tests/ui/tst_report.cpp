@@ -3,6 +3,7 @@
 // section, Markdown with its figures beside it, PDF with pages (pdfinfo). Also the CLI's route (CSV/JSON in process,
 // the rest through quantlens-report), its error when quantlens-report is missing, refusals that write nothing, and
 // File → Export Report in the window.
+#include "../common/runprocess.h"
 #include "mainwindow.h"
 #include "reportexport.h"
 
@@ -98,28 +99,8 @@ QString fileSha256(const fs::path &p)
     return QString::fromLatin1(h.result().toHex());
 }
 
-struct Run
-{
-    int code = -1;
-    QString out, err;
-};
-
-Run run(const QString &program, const QStringList &args)
-{
-    QProcess p;
-    p.start(program, args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = QStringLiteral("did not finish");
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using qltest::Run;
+Run run(const QString &program, const QStringList &args) { return qltest::runProcess(program, args); }
 
 QString q(const fs::path &p) { return QString::fromStdString(p.string()); }
 

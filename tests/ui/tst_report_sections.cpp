@@ -2,6 +2,7 @@
 // searched, the PDF's text through pdftotext), their figures equal to what `quantlens-cli lint --json` and
 // `quantlens-cli compare --json` print for the same inputs, the WeightShard header of SPEC §7 in the shard costs, and
 // File → Export Report carrying the window's comparison.
+#include "../common/runprocess.h"
 #include "mainwindow.h"
 #include "reportexport.h"
 #include "reportfigures.h"
@@ -38,28 +39,8 @@ std::string readAll(const fs::path &p)
     return s.str();
 }
 
-struct Run
-{
-    int code = -1;
-    QString out, err;
-};
-
-Run run(const QString &program, const QStringList &args)
-{
-    QProcess p;
-    p.start(program, args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(180000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = QStringLiteral("did not finish");
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using qltest::Run;
+Run run(const QString &program, const QStringList &args) { return qltest::runProcess(program, args); }
 
 ql::Json cliJson(const QStringList &args, int expectCode = 0)
 {
