@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "backgroundjob.h"
 #include "base/errors.h"
 #include "compareview.h"
 #include "elidedlabel.h"
@@ -509,21 +510,10 @@ void MainWindow::optimize()
             promise.setProgressValue(int(done * 1000 / std::max<uint64_t>(total, 1)));
             return !promise.isCanceled();
         };
-        try {
-            out.plan = std::make_shared<ql::OptimizePlan>(ql::optimize(*ck, *result, base, opt));
-        } catch (const ql::Error &e) {
-            out.cancelled = e.kind() == ql::ErrorKind::Cancelled;
-            out.error = out.cancelled ? QString() : QString::fromStdString(e.what());
-        } catch (const std::exception &e) { // never unwinds through Qt
-            out.error = QString::fromStdString(e.what());
-        }
+        runCatching(out, [&] { out.plan = std::make_shared<ql::OptimizePlan>(ql::optimize(*ck, *result, base, opt)); });
         promise.addResult(std::move(out));
     }));
-    // QPointer: the watcher deletes itself when done; a later Cancel must not touch it.
-    m_cancelCurrent = [w = QPointer<QFutureWatcherBase>(watcher)] {
-        if (w)
-            w->cancel();
-    };
+    m_cancelCurrent = cancellerFor(watcher);
 }
 
 void MainWindow::applyOptimizePlan(const ql::OptimizePlan &plan)

@@ -1,5 +1,6 @@
 // MainWindow's second session: File → Compare With… (or a drop with Ctrl/Shift held) opens B beside the open input
 // and shows the compare view; the comparison runs in the background and follows edits of A.
+#include "backgroundjob.h"
 #include "mainwindow.h"
 
 #include "base/errors.h"
@@ -74,7 +75,7 @@ void MainWindow::runCompare(std::shared_ptr<const ql::Session> b)
             promise.setProgressValue(int(done * 1000 / std::max<uint64_t>(total, 1)));
             return !promise.isCanceled();
         };
-        try {
+        runCatching(out, [&] {
             if (b)
                 out.b = b;
             else {
@@ -87,18 +88,10 @@ void MainWindow::runCompare(std::shared_ptr<const ql::Session> b)
             ql::CompareOptions copt;
             copt.progress = progress;
             out.result = std::make_shared<const ql::CompareResult>(ql::compare(*out.a, *out.b, copt));
-        } catch (const ql::Error &e) {
-            out.cancelled = e.kind() == ql::ErrorKind::Cancelled;
-            out.error = out.cancelled ? QString() : QString::fromStdString(e.what());
-        } catch (const std::exception &e) { // never unwinds through Qt
-            out.error = QString::fromStdString(e.what());
-        }
+        });
         promise.addResult(std::move(out));
     }));
-    m_cancelCurrent = [w = QPointer<QFutureWatcherBase>(watcher)] {
-        if (w)
-            w->cancel();
-    };
+    m_cancelCurrent = cancellerFor(watcher);
 }
 
 void MainWindow::chooseCompare()

@@ -1,5 +1,6 @@
 // MainWindow's file handling: open (with the unsaved-changes prompt), save artifacts (asking before replacing
 // another model's), overrides files, Open Recent, drops, and closing.
+#include "backgroundjob.h"
 #include "mainwindow.h"
 
 #include "artifacts/artifacts.h"
@@ -219,31 +220,20 @@ void MainWindow::startLoad(const QString &path, bool remember)
     QFuture<LoadOutcome> future = QtConcurrent::run([path](QPromise<LoadOutcome> &promise) {
         promise.setProgressRange(0, 1000);
         LoadOutcome out;
-        try {
-            // A new checkpoint starts from the seed's defaults.
-            out.source = Document::load(path, {}, [&promise](uint64_t done, uint64_t total) {
-                promise.setProgressValue(int(done * 1000 / std::max<uint64_t>(total, 1)));
-                return !promise.isCanceled();
-            });
-        } catch (const ql::Error &e) {
-            out.cancelled = e.kind() == ql::ErrorKind::Cancelled;
-            out.error = out.cancelled ? QString() : QString::fromStdString(e.what());
-            out.errorTitle = errorTitle(e.kind());
-        } catch (const std::bad_alloc &) { // never unwinds through Qt
-            out.error = tr("not enough memory to open %1").arg(path);
-            out.errorTitle = errorTitle(ql::ErrorKind::Input);
-        } catch (const std::exception &e) {
-            out.error = QString::fromStdString(e.what());
-            out.errorTitle = errorTitle(ql::ErrorKind::Internal);
-        }
+        runCatching(
+            out,
+            [&] {
+                // A new checkpoint starts from the seed's defaults.
+                out.source = Document::load(path, {}, [&promise](uint64_t done, uint64_t total) {
+                    promise.setProgressValue(int(done * 1000 / std::max<uint64_t>(total, 1)));
+                    return !promise.isCanceled();
+                });
+            },
+            errorTitle, tr("not enough memory to open %1").arg(path));
         promise.addResult(std::move(out));
     });
     watcher->setFuture(future);
-    // QPointer: the watcher deletes itself when done; a later Cancel must not touch it.
-    m_cancelCurrent = [w = QPointer<QFutureWatcherBase>(watcher)] {
-        if (w)
-            w->cancel();
-    };
+    m_cancelCurrent = cancellerFor(watcher);
 }
 
 void MainWindow::saveArtifactsTo(const QString &dir)

@@ -1,0 +1,47 @@
+#pragma once
+// What the window's background jobs (load, optimize, compare) share: exceptions become fields of the job's outcome
+// (they never unwind through Qt), and Cancel reaches a watcher that may already have deleted itself.
+#include "base/errors.h"
+
+#include <QFutureWatcherBase>
+#include <QPointer>
+#include <QString>
+
+#include <functional>
+#include <new>
+
+/// Runs `body` on a worker thread's behalf; a thrown error lands in `out.cancelled` / `out.error` (and, when the
+/// outcome has one, `out.errorTitle` via `titleOf(kind)`), so the GUI thread gets a value either way.
+template <class Outcome, class Body>
+void runCatching(Outcome &out, Body &&body, const std::function<QString(ql::ErrorKind)> &titleOf = {},
+                 const QString &outOfMemory = QStringLiteral("not enough memory"))
+{
+    auto title = [&](ql::ErrorKind k) {
+        if constexpr (requires { out.errorTitle; })
+            if (titleOf)
+                out.errorTitle = titleOf(k);
+    };
+    try {
+        body();
+    } catch (const ql::Error &e) {
+        out.cancelled = e.kind() == ql::ErrorKind::Cancelled;
+        out.error = out.cancelled ? QString() : QString::fromStdString(e.what());
+        title(e.kind());
+    } catch (const std::bad_alloc &) {
+        out.error = outOfMemory;
+        title(ql::ErrorKind::Input); // what did not fit is the input
+    } catch (const std::exception &e) {
+        out.error = QString::fromStdString(e.what());
+        title(ql::ErrorKind::Internal);
+    }
+}
+
+/// A Cancel for `watcher`: QPointer, because the watcher deletes itself when done and a later Cancel must not
+/// touch it.
+inline std::function<void()> cancellerFor(QFutureWatcherBase *watcher)
+{
+    return [w = QPointer<QFutureWatcherBase>(watcher)] {
+        if (w)
+            w->cancel();
+    };
+}
