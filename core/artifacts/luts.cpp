@@ -150,6 +150,7 @@ LutScales readLutScales(const std::filesystem::path &dir, bool *binMatches)
                          file);
     LutScales s;
     std::size_t index = 0;
+    bool seen[kNumLuts] = {};
     for (const auto &l : j["luts"]) {
         const std::string where = "luts[" + std::to_string(index++) + "]";
         if (!l.is_object())
@@ -166,6 +167,9 @@ LutScales readLutScales(const std::filesystem::path &dir, bool *binMatches)
                 k = i;
         if (k < 0)
             throw inputError("unknown table '" + name + "'", file);
+        if (seen[k])
+            throw inputError("table '" + name + "' is listed twice (" + where + " again)", file);
+        seen[k] = true;
         for (const char *field : {"input_scale", "output_scale"})
             if (!l.contains(field) || !l[field].is_number())
                 throw inputError("table '" + name + "': " + field + " is " +
@@ -178,6 +182,15 @@ LutScales readLutScales(const std::filesystem::path &dir, bool *binMatches)
         if (!(s.in[k] > 0) || !(s.out[k] > 0) || !std::isfinite(s.in[k]) || !std::isfinite(s.out[k]))
             throw inputError("table '" + name + "' has a non-positive or non-finite scale", file);
     }
+    // Every table once: a list missing one would silently stand for the seed's default scales of that table.
+    std::string missing;
+    for (int i = 0; i < kNumLuts; ++i)
+        if (!seen[i])
+            missing += std::string(missing.empty() ? "" : ", ") + lutName(LutKind(i));
+    if (!missing.empty())
+        throw inputError("\"luts\" lists " + std::to_string(index) + " of the " + std::to_string(kNumLuts) +
+                             " tables; missing: " + missing,
+                         file);
     if (binMatches) {
         const auto want = generateLuts(s);
         // One byte over the table's size is enough to know it does not match.

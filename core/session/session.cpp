@@ -23,12 +23,21 @@ Session openSession(const fs::path &path, const OpenOptions &options)
         if (!options.overrides.empty())
             throw Error(ErrorKind::Usage, "overrides need a checkpoint, not an output folder", path.string());
         in.kind = InputKind::OutputFolder;
-        auto r = std::make_shared<const QuantizeResult>(loadArtifacts(path));
+        QuantizeResult loaded = loadArtifacts(path);
+        std::error_code ec;
+        if (fs::exists(path / "luts.json", ec) || fs::exists(path / "luts.bin", ec)) {
+            bool binMatches = false;
+            in.luts = readLutScales(path, &binMatches);
+            // The LUT views draw what the scales generate; say so when the bytes on disk are something else.
+            if (!binMatches)
+                loaded.warnings.push_back((path / "luts.bin").string() +
+                                          " is not the table luts.json's scales generate (missing, resized or "
+                                          "edited): the LUT curves show the scales' tables, not these bytes; "
+                                          "`quantlens-cli verify` fails on this folder");
+        }
+        auto r = std::make_shared<const QuantizeResult>(std::move(loaded));
         in.overrides = r->overrides;
         in.result = r;
-        std::error_code ec;
-        if (fs::exists(path / "luts.json", ec) || fs::exists(path / "luts.bin", ec))
-            in.luts = readLutScales(path);
         return in;
     }
     in.kind = InputKind::Checkpoint;
