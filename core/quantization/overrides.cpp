@@ -28,8 +28,10 @@ Overrides Overrides::fromJson(const Json &doc, const std::string &file)
             throw bad(where + ": must be an object");
         if (!r.contains("match") || !r["match"].is_string() || r["match"].get<std::string>().empty())
             throw bad(where + ": needs a non-empty \"match\" glob");
-        if (!r.contains("strategy") || !r["strategy"].is_string())
+        if (!r.contains("strategy"))
             throw bad(where + ": needs a \"strategy\"");
+        if (!r["strategy"].is_string())
+            throw bad(where + ": \"strategy\" is " + r["strategy"].type_name() + ", not a strategy name");
         const auto name = r["strategy"].get<std::string>();
         auto s = Strategy::fromName(name);
         if (!s) {

@@ -160,6 +160,7 @@ private Q_SLOTS:
         row("/overrides/0", "\"*\"", "rule 0");
         row("/overrides/0/match", "7", "rule 0");
         row("/overrides/0/strategy", "[]", "rule 0 (match \"trunk.*\")");
+        row("/overrides/0/strategy", "3", "\"strategy\" is number, not a strategy name");
         row("/overrides/0/percentile", "\"99\"", "\"percentile\" must be a number");
     }
     void overridesFields()
