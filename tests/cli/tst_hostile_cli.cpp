@@ -237,7 +237,13 @@ private Q_SLOTS:
             const qint64 peak = err.section("peak-kb ", 1).trimmed().toLongLong() * 1024;
             // Measured 2.2 x n (quantize) and 4.1 x n (inspect keeps both views' bytes) at n = 64 Mi;
             // the whole-tensor doubles added 8 bytes per element on top.
+#if defined(__SANITIZE_ADDRESS__)
+            // ASan's shadow memory and quarantine inflate the peak past the bound (quantize: 199.7 MB): no bound here, the
+            // release build's is the one that means something.
+            QVERIFY2(peak > 0, qPrintable(cmd + ": peak " + QString::number(peak)));
+#else
             QVERIFY2(peak > 0 && peak < 6 * n, qPrintable(cmd + ": peak " + QString::number(peak)));
+#endif
         }
         // The [N] view (first by name) is per tensor: scale 128/127 over the values -128..127, v -> round(v * 127/128).
         QFile bin(tmp.filePath("out/weights_int8.bin"));
