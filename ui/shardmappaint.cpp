@@ -65,17 +65,7 @@ void ShardMapView::paintBytes(QPainter &p, int64_t first, int64_t last) const
     QImage image(int(columns), int(last - first), QImage::Format_RGB32);
     image.fill(palette().color(QPalette::Base));
     auto *pixels = reinterpret_cast<QRgb *>(image.bits());
-    const auto &ts = m_result->tensors;
-    for (int i = std::max(0, ql::tensorAt(*m_result, b0)); i < int(ts.size()) && ts[std::size_t(i)].offset < b1; ++i) {
-        const auto &t = ts[std::size_t(i)];
-        const auto &colors = m_byteColors[std::size_t(i)];
-        const uint64_t s = std::max(b0, t.offset), e = std::min(b1, t.offset + t.size);
-        const int8_t *codes = m_result->codes(t).data();
-        if (!codes)
-            continue;
-        for (uint64_t o = s; o < e; ++o)
-            pixels[o - b0] = colors[uint8_t(codes[o - t.offset])];
-    }
+    forEachByte(b0, b1, [&](const ql::QuantizedTensor &, uint64_t o, int8_t, QRgb color) { pixels[o - b0] = color; });
     p.drawImage(QRect(m_layout.gutterWidth(), 0, int(columns) * m_layout.cellWidth(), int(last - first) * m_layout.rowHeight()),
                 image);
 }
@@ -227,36 +217,26 @@ void ShardMapView::paintText(QPainter &p, int64_t first, int64_t last) const
     const bool detail = m_layout.zoom() >= ShardMapLayout::detailLevel();
     const uint64_t b0 = uint64_t(first) * uint64_t(columns);
     const uint64_t b1 = std::min(m_result->totalBytes, uint64_t(last) * uint64_t(columns));
-    const auto &ts = m_result->tensors;
     p.setFont(m_cellFont);
     const QFontMetrics fm(m_cellFont);
     const QSizeF hexSize = m_hexText[0].size();
-    for (int i = std::max(0, ql::tensorAt(*m_result, b0)); i < int(ts.size()) && ts[std::size_t(i)].offset < b1; ++i) {
-        const auto &t = ts[std::size_t(i)];
-        const auto &colors = m_byteColors[std::size_t(i)];
-        const uint64_t s = std::max(b0, t.offset), e = std::min(b1, t.offset + t.size);
-        const int8_t *codes = m_result->codes(t).data();
-        if (!codes)
-            continue;
-        for (uint64_t o = s; o < e; ++o) {
-            const int8_t q = codes[o - t.offset];
-            const int64_t local = int64_t(o - b0);
-            const int x = left + int(local % columns) * cw, y = int(local / columns) * rh;
-            p.setPen(isDark(colors[uint8_t(q)]) ? Qt::white : Qt::black);
-            if (!detail) {
-                p.drawStaticText(QPointF(x + (cw - 1 - hexSize.width()) / 2, y + (rh - 1 - hexSize.height()) / 2),
-                                 m_hexText[uint8_t(q)]);
-                continue;
-            }
-            const int64_t row = int64_t(o - t.offset) / std::max<int64_t>(1, t.cols);
-            const int line = (rh - 1) / 3;
-            p.drawStaticText(QPointF(x + (cw - 1 - hexSize.width()) / 2, y + 1 + (line - hexSize.height()) / 2),
+    forEachByte(b0, b1, [&](const ql::QuantizedTensor &t, uint64_t o, int8_t q, QRgb color) {
+        const int64_t local = int64_t(o - b0);
+        const int x = left + int(local % columns) * cw, y = int(local / columns) * rh;
+        p.setPen(isDark(color) ? Qt::white : Qt::black);
+        if (!detail) {
+            p.drawStaticText(QPointF(x + (cw - 1 - hexSize.width()) / 2, y + (rh - 1 - hexSize.height()) / 2),
                              m_hexText[uint8_t(q)]);
-            p.drawText(QRect(x, y + line, cw - 1, line), Qt::AlignCenter, QString::number(int(q)));
-            p.drawText(QRect(x, y + 2 * line, cw - 1, line), Qt::AlignCenter,
-                       fm.elidedText(formatValue(ql::dequantizeByte(t, row, q)), Qt::ElideRight, cw - 3));
+            return;
         }
-    }
+        const int64_t row = int64_t(o - t.offset) / std::max<int64_t>(1, t.cols);
+        const int line = (rh - 1) / 3;
+        p.drawStaticText(QPointF(x + (cw - 1 - hexSize.width()) / 2, y + 1 + (line - hexSize.height()) / 2),
+                         m_hexText[uint8_t(q)]);
+        p.drawText(QRect(x, y + line, cw - 1, line), Qt::AlignCenter, QString::number(int(q)));
+        p.drawText(QRect(x, y + 2 * line, cw - 1, line), Qt::AlignCenter,
+                   fm.elidedText(formatValue(ql::dequantizeByte(t, row, q)), Qt::ElideRight, cw - 3));
+    });
 }
 
 void ShardMapView::paintSelection(QPainter &p, int64_t first, int64_t last) const

@@ -1,4 +1,5 @@
 #pragma once
+#include "inspection/bytemap.h"
 #include "shardmaplayout.h"
 
 #include <QAbstractScrollArea>
@@ -8,6 +9,7 @@
 #include <QString>
 #include <QVector>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <optional>
@@ -115,6 +117,24 @@ private:
     QList<QRectF> spanRects(uint64_t begin, uint64_t end, int64_t firstRow, int64_t lastRow) const;
     void paintSpans(QPainter &p, int64_t first, int64_t last) const;
     void paintBytes(QPainter &p, int64_t first, int64_t last) const;
+    /// Calls f(tensor, offset, code, colour) for every byte in [b0, b1) whose tensor's codes are in memory, in file order.
+    template <class F>
+    void forEachByte(uint64_t b0, uint64_t b1, F &&f) const
+    {
+        const auto &ts = m_result->tensors;
+        for (int i = std::max(0, ql::tensorAt(*m_result, b0)); i < int(ts.size()) && ts[std::size_t(i)].offset < b1;
+             ++i) {
+            const auto &t = ts[std::size_t(i)];
+            const int8_t *codes = m_result->codes(t).data();
+            if (!codes)
+                continue;
+            const auto &colors = m_byteColors[std::size_t(i)];
+            for (uint64_t o = std::max(b0, t.offset), e = std::min(b1, t.offset + t.size); o < e; ++o) {
+                const int8_t q = codes[o - t.offset];
+                f(t, o, q, colors[uint8_t(q)]);
+            }
+        }
+    }
     void paintGrid(QPainter &p, int64_t first, int64_t last) const;
     void paintAlignment(QPainter &p, int64_t first, int64_t last) const;
     void paintShardBoundaries(QPainter &p, int64_t first, int64_t last, const QVector<Label> &labels) const;
