@@ -6,9 +6,25 @@
 #include <QFutureWatcherBase>
 #include <QPointer>
 #include <QString>
+#include <QThreadPool>
+#include <QtConcurrent>
 
 #include <functional>
 #include <new>
+
+/// The pool every background job of the window runs on (load, re-quantize, optimize, analysis, compare, hashes,
+/// report, save). Not QThreadPool::globalInstance(): Qt's raster engine hands parts of large fills to the global
+/// pool and waits for them on the GUI thread (QSemaphore::acquire under QRasterPaintEngine::fillRect), so jobs that
+/// held every global thread made each repaint wait until one of them ended (futex sleeps of 11-28 ms in a repaint,
+/// perf sched on bench_gui_stalls). Owned by the application, so it drains before the application goes.
+QThreadPool *backgroundPool();
+
+/// QtConcurrent::run on backgroundPool().
+template <class... Args>
+auto runInBackground(Args &&...args)
+{
+    return QtConcurrent::run(backgroundPool(), std::forward<Args>(args)...);
+}
 
 /// Runs `body` on a worker thread's behalf; a thrown error lands in `out.cancelled` / `out.error` (and, when the
 /// outcome has one, `out.errorTitle` via `titleOf(kind)`), so the GUI thread gets a value either way.

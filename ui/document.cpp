@@ -1,4 +1,5 @@
 #include "document.h"
+#include "backgroundjob.h"
 
 #include "base/errors.h"
 #include "lutscommand.h"
@@ -183,7 +184,7 @@ void Document::applyOverrides(const ql::Overrides &overrides)
     });
     // Starts from whatever result is current: requantize() re-does exactly the tensors whose strategy differs under
     // `overrides`, so the outcome does not depend on which earlier edits had arrived.
-    watcher->setFuture(QtConcurrent::run([ck = m_source.checkpoint, from = m_source.result, base = m_source.baseline,
+    watcher->setFuture(runInBackground([ck = m_source.checkpoint, from = m_source.result, base = m_source.baseline,
                                           overrides] {
         Requantized out;
         try {

@@ -501,7 +501,7 @@ void MainWindow::optimize()
         kept.overrides = ql::applyChoices(m_doc->overrides(), kept.tensors);
         applyOptimizePlan(kept);
     });
-    watcher->setFuture(QtConcurrent::run([ck = m_doc->source().checkpoint, result = m_doc->result(),
+    watcher->setFuture(runInBackground([ck = m_doc->source().checkpoint, result = m_doc->result(),
                                           base = m_doc->overrides()](QPromise<OptimizeOutcome> &promise) {
         promise.setProgressRange(0, 1000);
         OptimizeOutcome out;

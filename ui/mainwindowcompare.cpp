@@ -67,7 +67,7 @@ void MainWindow::runCompare(std::shared_ptr<const ql::Session> b)
             m_compare->selectTensor(m_selected);
         Q_EMIT compareFinished(true, {});
     });
-    watcher->setFuture(QtConcurrent::run([a, b, path = m_comparePath](QPromise<CompareOutcome> &promise) {
+    watcher->setFuture(runInBackground([a, b, path = m_comparePath](QPromise<CompareOutcome> &promise) {
         promise.setProgressRange(0, 1000);
         CompareOutcome out;
         out.a = a;

@@ -217,7 +217,7 @@ void MainWindow::startLoad(const QString &path, bool remember)
         }
         Q_EMIT loadFinished(true, {});
     });
-    QFuture<LoadOutcome> future = QtConcurrent::run([path](QPromise<LoadOutcome> &promise) {
+    QFuture<LoadOutcome> future = runInBackground([path](QPromise<LoadOutcome> &promise) {
         promise.setProgressRange(0, 1000);
         LoadOutcome out;
         runCatching(
@@ -275,7 +275,7 @@ void MainWindow::saveArtifactsTo(const QString &dir)
         Q_EMIT artifactsSaved(error.isEmpty(), error);
     });
     // The snapshot is immutable, so the writer can run while the user keeps editing.
-    watcher->setFuture(QtConcurrent::run([result, dir, luts]() -> QString {
+    watcher->setFuture(runInBackground([result, dir, luts]() -> QString {
         try {
             ql::writeArtifacts(*result, toPath(dir));
             if (luts)

@@ -1,6 +1,7 @@
 // File → Export Report: the report of what the window shows, written by the same code as `quantlens-cli report`
 // (core report data in the background, figures drawn by the views' plot code on the GUI thread).
 #include "mainwindow.h"
+#include "backgroundjob.h"
 #include "compareview.h"
 #include "reportexport.h"
 
@@ -57,7 +58,7 @@ void MainWindow::exportReport(const QString &file)
         Q_EMIT reportExported(built.error.isEmpty(), built.error);
     });
     // Hashing the input and analysing the outliers runs in the background on the immutable snapshot.
-    watcher->setFuture(QtConcurrent::run([session, compareB]() -> Built {
+    watcher->setFuture(runInBackground([session, compareB]() -> Built {
         try {
             return {ql::buildReport(session, {}, compareB), {}};
         } catch (const std::exception &e) {

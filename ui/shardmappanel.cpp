@@ -1,4 +1,5 @@
 #include "shardmappanel.h"
+#include "backgroundjob.h"
 
 #include "artifacts/artifacts.h"
 #include "artifacts/shardhasher.h"
@@ -302,7 +303,7 @@ void ShardMapPanel::startHashing()
     });
     // The core's hashes, the ones the manifest states. Hashing a large file takes long enough to stall the GUI; the
     // shared_ptr keeps the bytes alive meanwhile.
-    watcher->setFuture(QtConcurrent::run([result = m_result] {
+    watcher->setFuture(runInBackground([result = m_result] {
         auto out = ql::shardHashes(*result);
         ql::releaseHashThreadState(); // this pool thread lives on; see artifacts.h
         return out;

@@ -1,4 +1,5 @@
 #include "tensorview.h"
+#include "backgroundjob.h"
 
 #include <QFontMetrics>
 
@@ -104,6 +105,9 @@ TensorView::TensorView(QWidget *parent)
     m_logCounts->setToolTip(tr("Histogram counts on a logarithmic axis: a single outlying weight stays visible"));
     connect(m_logCounts, &QCheckBox::toggled, this, [this] { applyHistogramScale(); });
 
+    m_rowPlot->setObjectName(QStringLiteral("rowPlot"));
+    m_histPlot->setObjectName(QStringLiteral("histPlot"));
+    m_errPlot->setObjectName(QStringLiteral("errPlot"));
     m_rowTitle = addTitle(m_rowPlot);
     m_histTitle = addTitle(m_histPlot);
     m_errTitle = addTitle(m_errPlot);
@@ -238,7 +242,7 @@ void TensorView::recompute()
         render();
         Q_EMIT analysisReady();
     });
-    watcher->setFuture(QtConcurrent::run([result = m_result, checkpoint = m_checkpoint, index = m_index] {
+    watcher->setFuture(runInBackground([result = m_result, checkpoint = m_checkpoint, index = m_index] {
         Analysed out;
         const auto &q = result->tensors[std::size_t(index)];
         const int8_t *codes = result->codes(q).data();

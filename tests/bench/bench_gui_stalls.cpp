@@ -10,6 +10,7 @@
 // result and the baseline (shared pieces once); (2) the session's anonymous memory: the peak of RssAnon (sampled every
 // 20 ms, so mapped-file pages of the checkpoint are not counted) minus RssAnon before the open, against the INT8 size.
 // usage: bench_gui_stalls CHECKPOINT [REPEATS]   prints "<action> max <ms> median <ms>" lines
+//        QL_STALL_TRACE=MS bench_gui_stalls ...  also prints each event delivery of MS ms or more (see TracingApp)
 #include "mainwindow.h"
 #include "tensorview.h"
 
@@ -21,13 +22,66 @@
 #include <QSignalSpy>
 #include <QTimer>
 #include <QUndoStack>
+#include <qcustomplot.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cstdio>
 #include <set>
 #include <vector>
 
 namespace {
+
+/// With QL_STALL_TRACE=MS set, every event delivery on the GUI thread that takes MS ms or more is printed with its
+/// receiver's class and object name, its type and its nesting depth: where a stall goes, without a profiler.
+class TracingApp : public QApplication
+{
+public:
+    TracingApp(int &argc, char **argv)
+        : QApplication(argc, argv), m_thresholdMs(qEnvironmentVariableIntValue("QL_STALL_TRACE"))
+    {
+    }
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        if (m_thresholdMs <= 0)
+            return QApplication::notify(receiver, event);
+        const int type = event->type();
+        QElapsedTimer t;
+        t.start();
+        const double cpu0 = threadCpuMs(), wait0 = runQueueMs();
+        ++m_depth;
+        const bool r = QApplication::notify(receiver, event);
+        --m_depth;
+        const qint64 ms = t.elapsed();
+        if (ms >= m_thresholdMs) // wall time, and the GUI thread's own CPU time in it (the rest: waiting or preempted)
+            std::fprintf(stderr, "  trace: %*s%lld ms (cpu %.0f, runnable %.0f) %s(%s) event %d\n", 2 * m_depth, "",
+                         static_cast<long long>(ms), threadCpuMs() - cpu0, runQueueMs() - wait0,
+                         receiver->metaObject()->className(),
+                         qPrintable(receiver->objectName()), type);
+        return r;
+    }
+
+private:
+    static double threadCpuMs()
+    {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+    }
+    /// Time this thread spent runnable but not running (waiting for a CPU), from /proc/thread-self/schedstat.
+    static double runQueueMs()
+    {
+        unsigned long long run = 0, wait = 0;
+        if (FILE *f = std::fopen("/proc/thread-self/schedstat", "r")) {
+            if (std::fscanf(f, "%llu %llu", &run, &wait) != 2)
+                wait = 0;
+            std::fclose(f);
+        }
+        return double(wait) / 1e6;
+    }
+    int m_thresholdMs;
+    int m_depth = 0;
+};
 
 /// Measures the longest gap between heartbeat ticks while `busy()` holds.
 class StallMeter
@@ -114,7 +168,7 @@ uint64_t int8Held(std::initializer_list<const ql::QuantizeResult *> results)
 int main(int argc, char **argv)
 {
     qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen" : qgetenv("QT_QPA_PLATFORM"));
-    QApplication app(argc, argv);
+    TracingApp app(argc, argv);
     if (argc < 2) {
         std::fprintf(stderr, "usage: bench_gui_stalls CHECKPOINT [REPEATS]\n");
         return 2;
@@ -163,19 +217,37 @@ int main(int argc, char **argv)
     const char *cycle[] = {"per_channel_percentile", "per_tensor_absmax"};
     w.showView(QStringLiteral("tensor"));
     for (int i = 0; i < repeats; ++i) {
+        std::fprintf(stderr, "-- select %d\n", i);
         select.push_back(meter.measure([&] { w.selectTensor(i % 2 ? second : largest); }, idle));
         w.selectTensor(largest);
         meter.measure([] {}, idle);
+        std::fprintf(stderr, "-- edit %d\n", i);
         edit.push_back(meter.measure(
             [&] { w.document()->setStrategy(QStringList{name}, ql::Strategy::fromName(cycle[i % 2])); }, idle));
         editTook.push_back(meter.took());
         sampleHeld();
+        std::fprintf(stderr, "-- undo %d\n", i);
         undo.push_back(meter.measure([&] { w.document()->undoStack()->undo(); }, idle));
+        std::fprintf(stderr, "-- redo %d\n", i);
         redo.push_back(meter.measure([&] { w.document()->undoStack()->redo(); }, idle));
         sampleHeld();
         for (const char *v : {"table", "tensor", "scales", "shards", "table"})
             viewSwitch.push_back(meter.measure([&] { w.showView(QString::fromLatin1(v)); }, idle));
         w.showView(QStringLiteral("tensor"));
+    }
+    if (qEnvironmentVariableIntValue("QL_STALL_TRACE") > 0) {
+        // What one synchronous replot of each of the tensor view's plots costs, for the trace.
+        w.showView(QStringLiteral("tensor"));
+        w.selectTensor(largest);
+        meter.measure([] {}, idle);
+        for (QCustomPlot *p : w.tensorView()->findChildren<QCustomPlot *>()) {
+            QElapsedTimer t;
+            t.start();
+            p->replot(QCustomPlot::rpImmediateRefresh);
+            const double full = double(t.nsecsElapsed()) / 1e6;
+            std::fprintf(stderr, "  replot %s %dx%d: %.1f ms (%d plottables, %d items)\n", qPrintable(p->objectName()),
+                         p->width(), p->height(), full, p->plottableCount(), p->itemCount());
+        }
     }
     std::vector<double> optimize;
     {
