@@ -2,13 +2,37 @@
 
 #include <qcustomplot.h>
 
+namespace {
+
+/// Redraws after a resize in the next pass instead of at once. A view that is laid out anew (a note or an advice
+/// that appears) resizes its plots one by one, and QCustomPlot replots in each resize event, on top of the replot
+/// the new data already queued: two full renders per plot. Queued, they are one.
+class InspectorPlot : public QCustomPlot
+{
+public:
+    using QCustomPlot::QCustomPlot;
+
+protected:
+    void resizeEvent(QResizeEvent *) override
+    {
+        setViewport(rect());
+        replot(rpQueuedReplot);
+    }
+};
+
+} // namespace
+
 QCustomPlot *makeInspectorPlot(QWidget *parent, const QSize &minimum)
 {
-    auto *p = new QCustomPlot(parent);
+    auto *p = new InspectorPlot(parent);
     p->setMinimumSize(minimum);
     p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     p->setAntialiasedElements(QCP::aePlottables);
     p->setPlottingHint(QCP::phFastPolylines, true);
+    // A replot asks for a repaint instead of painting at once: the plots of a view that changed together share one
+    // paint pass of the window (phImmediateRefresh, on by default, repainted each plot and flushed the window three
+    // times for the tensor view's three).
+    p->setPlottingHint(QCP::phImmediateRefresh, false);
     return p;
 }
 

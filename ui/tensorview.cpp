@@ -37,9 +37,16 @@ void setBars(QCustomPlot *plot, const ql::Histogram &h, const QColor &color, con
     }
     bars->setData(keys, values, true);
     bars->setWidth(h.binWidth());
-    QColor fill = color;
-    fill.setAlpha(140);
-    bars->setBrush(fill);
+    // Opaque and not antialiased: bars are axis-aligned rectangles, and a translucent antialiased fill goes through
+    // the rasterizer in parallel pieces the GUI thread waits for (318 waits in one error-histogram replot while a
+    // re-quantize held both cores; QL_STALL_TRACE). The colour is the translucent one over the plot's background.
+    const QColor base = plot->palette().color(QPalette::Base);
+    constexpr double kAlpha = 140.0 / 255.0;
+    bars->setBrush(QColor::fromRgbF(float(color.redF() * kAlpha + base.redF() * (1 - kAlpha)),
+                                    float(color.greenF() * kAlpha + base.greenF() * (1 - kAlpha)),
+                                    float(color.blueF() * kAlpha + base.blueF() * (1 - kAlpha))));
+    bars->setAntialiased(false);
+    bars->setAntialiasedFill(false);
     bars->setPen(QPen(color.darker(120), 0.5));
     bars->setName(name);
 }
@@ -207,41 +214,50 @@ void TensorView::showEvent(QShowEvent *event)
 void TensorView::recompute()
 {
     m_dirty = false;
-    const bool sameTensor = m_analysedResult == m_result.get() && m_analysedIndex == m_index && m_analysis;
     if (!m_result || m_index < 0 || m_index >= int(m_result->tensors.size())) {
         m_jobs.invalidate();
         m_analysing = false;
         m_analysis.reset();
         m_advice.reset();
-        m_analysedResult = nullptr;
+        m_analysed = {};
         render();
         return;
     }
-    if (sameTensor) { // a palette change or a re-show: the figures are still right
-        render();
+    const auto &q = m_result->tensors[std::size_t(m_index)];
+    const auto bytes = m_result->bytes.pieceAt(q.offset);
+    const std::string strategy = q.strategy.name();
+    const bool sameName = m_analysis && m_analysed.name == q.name;
+    if (sameName && !m_analysing && bytes && m_analysed.bytes.lock() == bytes && m_analysed.strategy == strategy &&
+        m_analysed.checkpoint == m_checkpoint.get()) {
+        render(); // the same bytes, strategy and source: a palette change, a re-show, an edit of another tensor
         return;
     }
     // The analysis of a large tensor takes long enough to stall the window (185 ms for 2048x2048): it runs on the
-    // pool and is drawn when it arrives; a newer selection drops it.
-    m_analysis.reset();
-    m_advice.reset();
+    // pool and is drawn when it arrives; a newer selection drops it. An edit of the tensor on screen keeps its
+    // figures until then (one redraw instead of an empty one and a full one); another tensor starts empty.
     m_analysing = true;
-    render(); // header and placeholders at once
+    if (sameName) {
+        renderHeader(q);
+    } else {
+        m_analysis.reset();
+        m_advice.reset();
+        render();
+    }
     const uint64_t job = m_jobs.start();
     auto *watcher = new QFutureWatcher<Analysed>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, job, result = m_result, index = m_index] {
-        watcher->deleteLater();
-        if (!m_jobs.isCurrent(job))
-            return;
-        const Analysed out = watcher->result();
-        m_analysing = false;
-        m_analysis = out.analysis;
-        m_advice = out.advice;
-        m_analysedResult = result.get();
-        m_analysedIndex = index;
-        render();
-        Q_EMIT analysisReady();
-    });
+    connect(watcher, &QFutureWatcherBase::finished, this,
+            [this, watcher, job, key = AnalysisKey{q.name, bytes, strategy, m_checkpoint.get()}] {
+                watcher->deleteLater();
+                if (!m_jobs.isCurrent(job))
+                    return;
+                const Analysed out = watcher->result();
+                m_analysing = false;
+                m_analysis = out.analysis;
+                m_advice = out.advice;
+                m_analysed = key;
+                render();
+                Q_EMIT analysisReady();
+            });
     watcher->setFuture(runInBackground([result = m_result, checkpoint = m_checkpoint, index = m_index] {
         Analysed out;
         const auto &q = result->tensors[std::size_t(index)];
@@ -284,6 +300,23 @@ void TensorView::render()
         return;
     }
     const auto &q = m_result->tensors[std::size_t(m_index)];
+    renderHeader(q);
+    const auto &a = m_analysis;
+    std::vector<float> scales(std::size_t(q.rows));
+    for (int64_t r = 0; r < q.rows; ++r)
+        scales[std::size_t(r)] = q.rowScale(r);
+    m_rowModel->setResults(a, scales);
+    plotRows(q);
+    plotHistograms();
+    if (a && a->hasSource && !a->worstRows.empty())
+        markRow(int(a->worstRows.front()));
+    // Queued: the three plots repaint once in the next paint pass instead of each forcing a synchronous render.
+    for (auto *p : {m_rowPlot, m_histPlot, m_errPlot})
+        p->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TensorView::renderHeader(const ql::QuantizedTensor &q)
+{
     const bool haveCodes = q.size == 0 || m_result->codes(q).data();
     const auto &a = m_analysis;
     const auto snr = q.stats.snrDb();
@@ -299,12 +332,20 @@ void TensorView::render()
                "error %4%")
                 .arg(sci(std::sqrt(q.stats.meanSignal())), sci(std::sqrt(q.stats.mse())), sci(q.stats.maxAbsErr))
                 .arg(q.stats.relativeErrorPct(), 0, 'f', 3);
-    if (a && a->hasSource)
+    // Said in the header, not in a note of its own: a note that comes and goes re-lays the view out, and each
+    // plot redraws on its resize.
+    if (m_analysing && a)
+        head += tr(" &nbsp;·&nbsp; <i>figures of the previous strategy, updating…</i>");
+    else if (m_analysing)
+        head += tr(" &nbsp;·&nbsp; <i>analysing %1 rows…</i>").arg(q.rows);
+    else if (a && a->hasSource)
         head += tr(" &nbsp;·&nbsp; |w| max %1 &nbsp;·&nbsp; clipped weights %2 &nbsp;·&nbsp; all-zero rows %3")
                     .arg(sci(a->absMax))
                     .arg(a->saturated)
                     .arg(a->zeroRows);
     m_header->setText(head);
+    if (m_analysing && a)
+        return; // the note and the advice belong to the figures on screen
 
     QStringList notes;
     if (a && !a->note.empty())
@@ -313,8 +354,6 @@ void TensorView::render()
         notes << QString::fromStdString(a->unavailable);
     if (!haveCodes)
         notes << tr("The INT8 bytes of this tensor are not loaded.");
-    if (m_analysing)
-        notes << tr("Analysing %1 rows…").arg(q.rows);
     m_note->setText(notes.join(QStringLiteral("\n\n")));
     m_note->setVisible(!notes.isEmpty());
     if (m_advice) {
@@ -328,18 +367,6 @@ void TensorView::render()
         m_adviceButton->setEnabled(m_checkpoint && !(q.strategy == m_advice->suggested));
     }
     m_adviceBox->setVisible(m_advice.has_value());
-
-    std::vector<float> scales(std::size_t(q.rows));
-    for (int64_t r = 0; r < q.rows; ++r)
-        scales[std::size_t(r)] = q.rowScale(r);
-    m_rowModel->setResults(a, scales);
-    plotRows(q);
-    plotHistograms();
-    if (a && a->hasSource && !a->worstRows.empty())
-        markRow(int(a->worstRows.front()));
-    // Queued: the three plots repaint once in the next paint pass instead of each forcing a synchronous render.
-    for (auto *p : {m_rowPlot, m_histPlot, m_errPlot})
-        p->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void TensorView::plotRows(const ql::QuantizedTensor &q)

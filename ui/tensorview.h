@@ -29,8 +29,9 @@ public:
     /// Index into result->tensors; -1 shows nothing.
     void setTensor(int index);
     int tensor() const { return m_index; }
-    /// The analysis on screen (null when none, or while it is computed in the background); computed lazily while
-    /// the view is hidden.
+    /// The analysis on screen (null when none); computed lazily while the view is hidden. While a new one is computed
+    /// in the background (isAnalysing()) it is null for a newly selected tensor, and the previous strategy's for an
+    /// edit of the tensor on screen (its figures stay until the new ones arrive, the header says so).
     std::shared_ptr<const ql::TensorAnalysis> analysis() const { return m_analysis; }
     /// The scale-setting-outlier advice for the tensor on screen, when it has one.
     const std::optional<ql::OutlierAdvice> &advice() const { return m_advice; }
@@ -65,6 +66,7 @@ protected:
 private:
     void recompute();
     void render();
+    void renderHeader(const ql::QuantizedTensor &q);
     void applyHistogramScale();
     void plotRows(const ql::QuantizedTensor &q);
     void plotHistograms();
@@ -74,8 +76,15 @@ private:
     std::shared_ptr<const ql::Checkpoint> m_checkpoint;
     std::shared_ptr<const ql::TensorAnalysis> m_analysis;
     std::optional<ql::OutlierAdvice> m_advice;
-    const ql::QuantizeResult *m_analysedResult = nullptr; ///< what m_analysis was computed for
-    int m_analysedIndex = -1;
+    /// What m_analysis was computed from: a result that shares the tensor's bytes (an edit of another tensor, an
+    /// undo elsewhere) and keeps its strategy needs no new analysis.
+    struct AnalysisKey
+    {
+        std::string name;
+        std::weak_ptr<const std::vector<int8_t>> bytes;
+        std::string strategy;
+        const ql::Checkpoint *checkpoint = nullptr;
+    } m_analysed;
     JobTracker m_jobs;
     bool m_analysing = false;
     int m_index = -1;

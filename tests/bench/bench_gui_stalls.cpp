@@ -25,7 +25,11 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <ctime>
+#include <sys/resource.h>
 #include <cstdio>
 #include <set>
 #include <vector>
@@ -48,16 +52,21 @@ public:
         const int type = event->type();
         QElapsedTimer t;
         t.start();
-        const double cpu0 = threadCpuMs(), wait0 = runQueueMs();
+        const double cpu0 = threadCpuMs();
+        const auto sw0 = switches();
         ++m_depth;
         const bool r = QApplication::notify(receiver, event);
         --m_depth;
         const qint64 ms = t.elapsed();
         if (ms >= m_thresholdMs) // wall time, and the GUI thread's own CPU time in it (the rest: waiting or preempted)
-            std::fprintf(stderr, "  trace: %*s%lld ms (cpu %.0f, runnable %.0f) %s(%s) event %d\n", 2 * m_depth, "",
-                         static_cast<long long>(ms), threadCpuMs() - cpu0, runQueueMs() - wait0,
+            std::fprintf(stderr, "  trace: %*s%lld ms (cpu %.0f, preempted %ld, slept %ld) %s(%s) event %d\n",
+                         2 * m_depth, "", static_cast<long long>(ms), threadCpuMs() - cpu0,
+                         switches().first - sw0.first, switches().second - sw0.second,
                          receiver->metaObject()->className(),
-                         qPrintable(receiver->objectName()), type);
+                         qPrintable(receiver->objectName().isEmpty() && receiver->parent()
+                                        ? QStringLiteral("in ") + receiver->parent()->metaObject()->className()
+                                        : receiver->objectName()),
+                         type);
         return r;
     }
 
@@ -68,16 +77,14 @@ private:
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
         return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
     }
-    /// Time this thread spent runnable but not running (waiting for a CPU), from /proc/thread-self/schedstat.
-    static double runQueueMs()
+    /// Involuntary and voluntary context switches of this thread so far: preempted (the CPU went to another
+    /// thread) or asleep (a lock, a wait) during an event. getrusage, not /proc: reading /proc from the traced
+    /// thread could itself sleep for milliseconds while workers were busy.
+    static std::pair<long, long> switches()
     {
-        unsigned long long run = 0, wait = 0;
-        if (FILE *f = std::fopen("/proc/thread-self/schedstat", "r")) {
-            if (std::fscanf(f, "%llu %llu", &run, &wait) != 2)
-                wait = 0;
-            std::fclose(f);
-        }
-        return double(wait) / 1e6;
+        rusage u{};
+        getrusage(RUSAGE_THREAD, &u);
+        return {u.ru_nivcsw, u.ru_nvcsw};
     }
     int m_thresholdMs;
     int m_depth = 0;
@@ -150,6 +157,37 @@ long statusKiB(const char *field)
     return -1;
 }
 
+/// The peak of RssAnon, sampled every 20 ms on a thread of its own: reading /proc/self/status can sleep while
+/// workers fault pages in, and on the GUI thread those sleeps (up to 25 ms, QL_STALL_TRACE) counted as stalls.
+class AnonPeakSampler
+{
+public:
+    explicit AnonPeakSampler(long start) : m_peak(start), m_thread([this] { run(); }) {}
+    ~AnonPeakSampler() { stop(); }
+    /// Stops sampling; the peak including one last sample (KiB).
+    long stop()
+    {
+        if (m_thread.joinable()) {
+            m_running = false;
+            m_thread.join();
+            m_peak = std::max(m_peak.load(), statusKiB("RssAnon"));
+        }
+        return m_peak;
+    }
+
+private:
+    void run()
+    {
+        while (m_running) {
+            m_peak = std::max(m_peak.load(), statusKiB("RssAnon")); // only this thread writes until stop()
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+    std::atomic<long> m_peak;
+    std::atomic<bool> m_running = true;
+    std::thread m_thread;
+};
+
 /// INT8 bytes held by the results, each shared piece counted once.
 uint64_t int8Held(std::initializer_list<const ql::QuantizeResult *> results)
 {
@@ -181,10 +219,7 @@ int main(int argc, char **argv)
     w.show();
     QCoreApplication::processEvents();
     const long anonBefore = statusKiB("RssAnon");
-    long anonPeak = anonBefore;
-    QTimer anonSampler;
-    QObject::connect(&anonSampler, &QTimer::timeout, [&] { anonPeak = std::max(anonPeak, statusKiB("RssAnon")); });
-    anonSampler.start(20);
+    AnonPeakSampler anonPeak(anonBefore);
     uint64_t heldPeak = 0;
     auto sampleHeld = [&] {
         heldPeak = std::max(heldPeak, int8Held({w.document()->result().get(), w.document()->baseline().get()}));
@@ -256,7 +291,7 @@ int main(int argc, char **argv)
         std::printf("optimize took %.0f ms from the click to the applied result (background)\n", meter.took());
     }
     const uint64_t heldAfterOptimize = int8Held({w.document()->result().get(), w.document()->baseline().get()});
-    anonPeak = std::max(anonPeak, statusKiB("RssAnon"));
+    const long anonPeakKiB = anonPeak.stop();
     report("edit", edit);
     report("edit-done", editTook); // not a stall: the background re-quantization, call to result on screen
     report("undo", undo);
@@ -267,7 +302,7 @@ int main(int argc, char **argv)
     const double int8MiB = double(w.document()->result()->totalBytes) / 1048576.0;
     const double ckptMiB = double(QFileInfo(ckpt).size()) / 1048576.0;
     const double hwm = double(statusKiB("VmHWM")) / 1024.0;
-    const double anon = double(anonPeak - anonBefore) / 1024.0;
+    const double anon = double(anonPeakKiB - anonBefore) / 1024.0;
     const double mib = 1048576.0;
     std::printf("INT8 %.1f MiB, checkpoint %.1f MiB\n", int8MiB, ckptMiB);
     std::printf("INT8 held (result + baseline, shared once): peak over one-tensor edits, undo, redo %.1f MiB = %.2f x INT8; after Optimize "

@@ -1,5 +1,6 @@
 // The inspector window: background loading (progress, cancel, stale results, errors), linked selection, shortcuts,
 // strategy edits from the table, recent files and drag and drop.
+#include "document.h"
 #include "guiapp.h"
 #include "layerfilterproxy.h"
 #include "layertablemodel.h"
@@ -94,6 +95,46 @@ private Q_SLOTS:
         QVERIFY(w.scalesView()->boxOf(j) >= 0);
         QVERIFY(w.selectTensorByName(QStringLiteral("trunk.0.bias")));
         QVERIFY(!w.selectTensorByName(QStringLiteral("no.such.tensor")));
+    }
+
+    void tensorViewRedrawsOnlyWhatAnEditChanged()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
+        w.showView(QStringLiteral("tensor"));
+        QVERIFY(w.selectTensorByName(QStringLiteral("trunk.0.weight")));
+        TensorView *tv = w.tensorView();
+        QVERIFY(QTest::qWaitFor([&] { return !tv->isAnalysing(); }, 30000));
+        const auto first = tv->analysis();
+        QVERIFY(first);
+        QSignalSpy changed(w.document(), &Document::resultChanged);
+
+        // An edit of another tensor shares this tensor's bytes: the analysis on screen stays, none is started.
+        w.document()->setStrategy(QStringList{QStringLiteral("trunk.3.weight")},
+                                  ql::Strategy::fromName("per_tensor_absmax"));
+        QVERIFY(changed.wait(30000));
+        QVERIFY(!tv->isAnalysing());
+        QCOMPARE(tv->analysis(), first);
+
+        // An edit of this tensor keeps the previous strategy's figures on screen, said so, until the new ones arrive.
+        w.document()->setStrategy(QStringList{QStringLiteral("trunk.0.weight")},
+                                  ql::Strategy::fromName("per_tensor_absmax"));
+        QVERIFY(changed.wait(30000));
+        QVERIFY(tv->isAnalysing());
+        QCOMPARE(tv->analysis(), first);
+        QVERIFY(tv->headerLabel()->text().contains(QStringLiteral("per_tensor_absmax")));
+        QVERIFY(tv->headerLabel()->text().contains(QStringLiteral("updating")));
+        QVERIFY(QTest::qWaitFor([&] { return !tv->isAnalysing(); }, 30000));
+        QVERIFY(tv->analysis() && tv->analysis() != first);
+        QVERIFY(!tv->headerLabel()->text().contains(QStringLiteral("updating")));
+
+        // Undo brings the first strategy back, and its figures with it.
+        w.document()->undoStack()->undo();
+        QVERIFY(changed.wait(30000));
+        QVERIFY(QTest::qWaitFor([&] { return !tv->isAnalysing(); }, 30000));
+        QCOMPARE(tv->analysis()->rowSnr, first->rowSnr);
     }
 
     void shortcutsSwitchViewsAndFind()
