@@ -248,29 +248,37 @@ int main(int argc, char **argv)
     std::printf("INT8 held after the open: %.1f MiB (result %s baseline)\n",
                 double(int8Held({w.document()->result().get(), w.document()->baseline().get()})) / 1048576.0,
                 w.document()->result() == w.document()->baseline() ? "==" : "!=");
+    const bool tracing = qEnvironmentVariableIntValue("QL_STALL_TRACE") > 0;
     std::vector<double> edit, undo, redo, select, viewSwitch, editTook;
     const char *cycle[] = {"per_channel_percentile", "per_tensor_absmax"};
     w.showView(QStringLiteral("tensor"));
     for (int i = 0; i < repeats; ++i) {
-        std::fprintf(stderr, "-- select %d\n", i);
+        if (tracing)
+            std::fprintf(stderr, "-- select %d\n", i);
         select.push_back(meter.measure([&] { w.selectTensor(i % 2 ? second : largest); }, idle));
         w.selectTensor(largest);
         meter.measure([] {}, idle);
-        std::fprintf(stderr, "-- edit %d\n", i);
+        if (tracing)
+            std::fprintf(stderr, "-- edit %d\n", i);
         edit.push_back(meter.measure(
             [&] { w.document()->setStrategy(QStringList{name}, ql::Strategy::fromName(cycle[i % 2])); }, idle));
         editTook.push_back(meter.took());
         sampleHeld();
-        std::fprintf(stderr, "-- undo %d\n", i);
+        if (tracing)
+            std::fprintf(stderr, "-- undo %d\n", i);
         undo.push_back(meter.measure([&] { w.document()->undoStack()->undo(); }, idle));
-        std::fprintf(stderr, "-- redo %d\n", i);
+        if (tracing)
+            std::fprintf(stderr, "-- redo %d\n", i);
         redo.push_back(meter.measure([&] { w.document()->undoStack()->redo(); }, idle));
         sampleHeld();
-        for (const char *v : {"table", "tensor", "scales", "shards", "table"})
+        for (const char *v : {"table", "tensor", "scales", "shards", "table"}) {
+            if (tracing)
+                std::fprintf(stderr, "-- switch to %s\n", v);
             viewSwitch.push_back(meter.measure([&] { w.showView(QString::fromLatin1(v)); }, idle));
+        }
         w.showView(QStringLiteral("tensor"));
     }
-    if (qEnvironmentVariableIntValue("QL_STALL_TRACE") > 0) {
+    if (tracing) {
         // What one synchronous replot of each of the tensor view's plots costs, for the trace.
         w.showView(QStringLiteral("tensor"));
         w.selectTensor(largest);
