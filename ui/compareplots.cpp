@@ -11,20 +11,6 @@
 
 namespace {
 
-void addSteps(QCustomPlot *plot, const ql::Histogram &h, const QColor &color, const QString &name, double width)
-{
-    QCPGraph *g = plot->addGraph();
-    QVector<double> keys, values;
-    for (std::size_t i = 0; i < h.counts.size(); ++i) {
-        keys << h.center(i);
-        values << double(h.counts[i]);
-    }
-    g->setData(keys, values, true);
-    g->setLineStyle(QCPGraph::lsStepCenter);
-    g->setPen(QPen(color, width));
-    g->setName(name);
-}
-
 void addCurve(QCustomPlot *plot, const QVector<double> &values, const QColor &color, const QString &name,
               double width = 1.5)
 {

@@ -7,6 +7,8 @@
 #include <optional>
 
 class QAction;
+template <typename T>
+class QFutureWatcher;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -132,6 +134,11 @@ private:
     int ask(const QString &title, const QString &text, int buttons, int defaultButton);
     void beginBusy(const QString &what);
     void endBusy();
+    /// A watcher for a new job of `jobs` (load, optimize, compare): the window shows `what` as busy, the job's
+    /// progress goes to the bar, and when it ends the busy state and Cancel are cleared and `done(watcher)` runs on the
+    /// GUI thread, unless a newer job of `jobs` (or the window closing) superseded it. Defined in windowjob.h.
+    template <class T, class Done>
+    QFutureWatcher<T> *watchJob(JobTracker &jobs, const QString &what, Done done);
     void applyStrategyToSelection(const std::optional<ql::Strategy> &s);
     void runCompare(std::shared_ptr<const ql::Session> b);
     void chooseCompare();

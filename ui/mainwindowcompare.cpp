@@ -1,7 +1,7 @@
 // MainWindow's second session: File → Compare With… (or a drop with Ctrl/Shift held) opens B beside the open input
 // and shows the compare view; the comparison runs in the background and follows edits of A.
 #include "backgroundjob.h"
-#include "mainwindow.h"
+#include "windowjob.h"
 
 #include "base/errors.h"
 #include "compareview.h"
@@ -38,35 +38,28 @@ void MainWindow::runCompare(std::shared_ptr<const ql::Session> b)
 {
     if (m_comparePath.isEmpty() || m_doc->isEmpty())
         return;
-    const uint64_t job = m_compareJobs.start();
     // A as the window shows it now: the current result under the current rules (cheap: shared snapshots).
     auto a = std::make_shared<const ql::Session>(m_doc->source());
-    auto *watcher = new QFutureWatcher<CompareOutcome>(this);
-    beginBusy(tr("Comparing with %1…").arg(QFileInfo(m_comparePath).fileName()));
-    connect(watcher, &QFutureWatcherBase::progressValueChanged, this, [this](int v) { m_progress->setValue(v); });
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, job] {
-        watcher->deleteLater();
-        endBusy();
-        if (!m_compareJobs.isCurrent(job))
-            return;
-        m_cancelCurrent = nullptr;
-        if (watcher->future().isCanceled() || watcher->future().resultCount() == 0 || watcher->result().cancelled) {
-            statusBar()->showMessage(tr("Comparison cancelled"), 5000);
-            Q_EMIT compareFinished(false, tr("cancelled"));
-            return;
-        }
-        const CompareOutcome out = watcher->result();
-        if (!out.error.isEmpty()) {
-            showError(tr("Cannot compare"), out.error);
-            Q_EMIT compareFinished(false, out.error);
-            return;
-        }
-        m_compareB = out.b;
-        m_compare->setComparison(out.a, out.b, out.result);
-        if (!m_selected.isEmpty())
-            m_compare->selectTensor(m_selected);
-        Q_EMIT compareFinished(true, {});
-    });
+    auto *watcher = watchJob<CompareOutcome>(m_compareJobs,
+        tr("Comparing with %1…").arg(QFileInfo(m_comparePath).fileName()),
+        [this](QFutureWatcher<CompareOutcome> *watcher) {
+            if (watcher->future().isCanceled() || watcher->future().resultCount() == 0 || watcher->result().cancelled) {
+                statusBar()->showMessage(tr("Comparison cancelled"), 5000);
+                Q_EMIT compareFinished(false, tr("cancelled"));
+                return;
+            }
+            const CompareOutcome out = watcher->result();
+            if (!out.error.isEmpty()) {
+                showError(tr("Cannot compare"), out.error);
+                Q_EMIT compareFinished(false, out.error);
+                return;
+            }
+            m_compareB = out.b;
+            m_compare->setComparison(out.a, out.b, out.result);
+            if (!m_selected.isEmpty())
+                m_compare->selectTensor(m_selected);
+            Q_EMIT compareFinished(true, {});
+        });
     watcher->setFuture(runInBackground([a, b, path = m_comparePath](QPromise<CompareOutcome> &promise) {
         promise.setProgressRange(0, 1000);
         CompareOutcome out;

@@ -2,14 +2,12 @@
 // Optimize, whose plan is computed in the background, previewed in a dialog the user edits, and applied as one undo
 // step.
 #include "backgroundjob.h"
-#include "mainwindow.h"
+#include "windowjob.h"
 
 #include "layertablepanel.h"
 #include "optimizedialog.h"
 #include "session/optimize.h"
 
-#include <QFutureWatcher>
-#include <QProgressBar>
 #include <QPromise>
 #include <QStatusBar>
 
@@ -60,51 +58,43 @@ void MainWindow::optimize()
 {
     if (!m_doc->canRequantize() || m_doc->isBusy())
         return;
-    const uint64_t job = m_optimizeJobs.start();
-    auto *watcher = new QFutureWatcher<OptimizeOutcome>(this);
-    beginBusy(tr("Optimizing…"));
-    connect(watcher, &QFutureWatcherBase::progressValueChanged, this, [this](int v) { m_progress->setValue(v); });
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, job] {
-        watcher->deleteLater();
-        endBusy();
-        if (!m_optimizeJobs.isCurrent(job))
-            return;
-        m_cancelCurrent = nullptr;
-        if (watcher->future().isCanceled() || watcher->future().resultCount() == 0) {
-            statusBar()->showMessage(tr("Optimize cancelled"), 5000);
-            Q_EMIT optimizeFinished(false);
-            return;
-        }
-        const OptimizeOutcome out = watcher->result();
-        if (out.cancelled || !out.error.isEmpty()) {
-            if (!out.error.isEmpty())
-                showError(tr("Optimize failed"), out.error);
-            Q_EMIT optimizeFinished(false);
-            return;
-        }
-        Q_EMIT optimizePlanReady(int(out.plan->tensors.size()));
-        if (out.plan->tensors.empty()) {
-            m_optimizeReport = tr("Optimize: every tensor already has its best strategy");
-            statusBar()->showMessage(m_optimizeReport, 8000);
-            Q_EMIT optimizeFinished(false);
-            return;
-        }
-        if (!m_interactive) {
-            applyOptimizePlan(*out.plan);
-            return;
-        }
-        OptimizeDialog dialog(*out.plan, this);
-        if (dialog.exec() != QDialog::Accepted) {
-            Q_EMIT optimizeFinished(false);
-            return;
-        }
-        ql::OptimizePlan kept;
-        kept.tensors = dialog.keptChoices();
-        kept.overrides = ql::applyChoices(m_doc->overrides(), kept.tensors);
-        applyOptimizePlan(kept);
-    });
+    auto *watcher = watchJob<OptimizeOutcome>(
+        m_optimizeJobs, tr("Optimizing…"), [this](QFutureWatcher<OptimizeOutcome> *watcher) {
+            if (watcher->future().isCanceled() || watcher->future().resultCount() == 0) {
+                statusBar()->showMessage(tr("Optimize cancelled"), 5000);
+                Q_EMIT optimizeFinished(false);
+                return;
+            }
+            const OptimizeOutcome out = watcher->result();
+            if (out.cancelled || !out.error.isEmpty()) {
+                if (!out.error.isEmpty())
+                    showError(tr("Optimize failed"), out.error);
+                Q_EMIT optimizeFinished(false);
+                return;
+            }
+            Q_EMIT optimizePlanReady(int(out.plan->tensors.size()));
+            if (out.plan->tensors.empty()) {
+                m_optimizeReport = tr("Optimize: every tensor already has its best strategy");
+                statusBar()->showMessage(m_optimizeReport, 8000);
+                Q_EMIT optimizeFinished(false);
+                return;
+            }
+            if (!m_interactive) {
+                applyOptimizePlan(*out.plan);
+                return;
+            }
+            OptimizeDialog dialog(*out.plan, this);
+            if (dialog.exec() != QDialog::Accepted) {
+                Q_EMIT optimizeFinished(false);
+                return;
+            }
+            ql::OptimizePlan kept;
+            kept.tensors = dialog.keptChoices();
+            kept.overrides = ql::applyChoices(m_doc->overrides(), kept.tensors);
+            applyOptimizePlan(kept);
+        });
     watcher->setFuture(runInBackground([ck = m_doc->source().checkpoint, result = m_doc->result(),
-                                          base = m_doc->overrides()](QPromise<OptimizeOutcome> &promise) {
+                                           base = m_doc->overrides()](QPromise<OptimizeOutcome> &promise) {
         promise.setProgressRange(0, 1000);
         OptimizeOutcome out;
         ql::OptimizeOptions opt;

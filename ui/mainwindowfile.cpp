@@ -1,7 +1,7 @@
 // MainWindow's file handling: open (with the unsaved-changes prompt), save artifacts (asking before replacing
 // another model's), overrides files, Open Recent, drops, and closing.
 #include "backgroundjob.h"
-#include "mainwindow.h"
+#include "windowjob.h"
 
 #include "artifacts/artifacts.h"
 #include "artifacts/luts.h"
@@ -170,53 +170,45 @@ void MainWindow::openPath(const QString &path)
     startLoad(path, true);
 }
 
-void MainWindow::openPathQuietly(const QString &path) { startLoad(path, false); }
+void MainWindow::openPathQuietly(const QString &path)
+{
+    startLoad(path, false);
+}
 
 void MainWindow::startLoad(const QString &path, bool remember)
 {
-    const uint64_t job = m_loadJobs.start();
     m_optimizeJobs.invalidate();
-    auto *watcher = new QFutureWatcher<LoadOutcome>(this);
-    beginBusy(tr("Opening %1…").arg(QFileInfo(path).fileName()));
-    connect(watcher, &QFutureWatcherBase::progressValueChanged, this, [this, job](int v) {
-        if (m_loadJobs.isCurrent(job))
-            m_progress->setValue(v);
-    });
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, job, path, remember] {
-        watcher->deleteLater();
-        endBusy();
-        if (!m_loadJobs.isCurrent(job))
-            return; // a newer open (or the window closing) superseded this one
-        m_cancelCurrent = nullptr;
-        if (watcher->future().isCanceled() || watcher->future().resultCount() == 0 || watcher->result().cancelled) {
-            statusBar()->showMessage(tr("Opening %1 cancelled").arg(path), 5000);
-            Q_EMIT loadFinished(false, tr("cancelled"));
-            return;
-        }
-        LoadOutcome out = watcher->result();
-        if (!out.error.isEmpty()) {
-            showError(out.errorTitle, out.error);
-            Q_EMIT loadFinished(false, out.error);
-            return;
-        }
-        const QString previous = m_selected;
-        m_doc->setSource(std::move(*out.source));
-        if (remember)
-            addRecent(path);
-        if (previous.isEmpty() || !selectTensorByName(previous)) {
-            // Start where attention is needed: the matrix with the lowest SNR.
-            int worst = -1;
-            double worstSnr = 0;
-            const auto &ts = m_doc->result()->tensors;
-            for (std::size_t i = 0; i < ts.size(); ++i)
-                if (const auto s = ts[i].stats.snrDb(); s && ts[i].isMatrix() && (worst < 0 || *s < worstSnr)) {
-                    worst = int(i);
-                    worstSnr = *s;
-                }
-            selectTensor(worst >= 0 ? worst : (ts.empty() ? -1 : 0));
-        }
-        Q_EMIT loadFinished(true, {});
-    });
+    auto *watcher = watchJob<LoadOutcome>(m_loadJobs, tr("Opening %1…").arg(QFileInfo(path).fileName()),
+        [this, path, remember](QFutureWatcher<LoadOutcome> *watcher) {
+            if (watcher->future().isCanceled() || watcher->future().resultCount() == 0 || watcher->result().cancelled) {
+                statusBar()->showMessage(tr("Opening %1 cancelled").arg(path), 5000);
+                Q_EMIT loadFinished(false, tr("cancelled"));
+                return;
+            }
+            LoadOutcome out = watcher->result();
+            if (!out.error.isEmpty()) {
+                showError(out.errorTitle, out.error);
+                Q_EMIT loadFinished(false, out.error);
+                return;
+            }
+            const QString previous = m_selected;
+            m_doc->setSource(std::move(*out.source));
+            if (remember)
+                addRecent(path);
+            if (previous.isEmpty() || !selectTensorByName(previous)) {
+                // Start where attention is needed: the matrix with the lowest SNR.
+                int worst = -1;
+                double worstSnr = 0;
+                const auto &ts = m_doc->result()->tensors;
+                for (std::size_t i = 0; i < ts.size(); ++i)
+                    if (const auto s = ts[i].stats.snrDb(); s && ts[i].isMatrix() && (worst < 0 || *s < worstSnr)) {
+                        worst = int(i);
+                        worstSnr = *s;
+                    }
+                selectTensor(worst >= 0 ? worst : (ts.empty() ? -1 : 0));
+            }
+            Q_EMIT loadFinished(true, {});
+        });
     QFuture<LoadOutcome> future = runInBackground([path](QPromise<LoadOutcome> &promise) {
         promise.setProgressRange(0, 1000);
         LoadOutcome out;

@@ -1,5 +1,7 @@
 #include "plotstyle.h"
 
+#include "inspection/analysis.h"
+
 #include <qcustomplot.h>
 
 namespace {
@@ -85,4 +87,18 @@ void setIntegerTicks(QCustomPlot *plot)
     t->setTickStep(1.0);
     t->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
     plot->xAxis->setTicker(t);
+}
+
+void addSteps(QCustomPlot *plot, const ql::Histogram &h, const QColor &color, const QString &name, double width)
+{
+    QCPGraph *g = plot->addGraph();
+    QVector<double> keys, values;
+    for (std::size_t i = 0; i < h.counts.size(); ++i) {
+        keys << h.center(i);
+        values << double(h.counts[i]);
+    }
+    g->setData(keys, values, true);
+    g->setLineStyle(QCPGraph::lsStepCenter);
+    g->setPen(QPen(color, width));
+    g->setName(name);
 }

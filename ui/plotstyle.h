@@ -7,6 +7,10 @@ class QCPAxisRect;
 class QCPTextElement;
 class QSize;
 class QWidget;
+class QColor;
+namespace ql {
+struct Histogram;
+}
 
 /// A plot as every inspector view uses it: drag/zoom, antialiased data, and fast polylines (a dense antialiased
 /// line, e.g. 1676 per-row values, is otherwise stroked as one self-intersecting path: measured with bench_gui,
@@ -21,3 +25,5 @@ void applyPalette(QCustomPlot *plot, const QPalette &palette);
 QCPTextElement *addTitle(QCustomPlot *plot, const QString &text = {});
 /// Whole-number ticks (rows, channels): no "row 0.5".
 void setIntegerTicks(QCustomPlot *plot);
+/// A histogram as a step line over its bin centres (drawn over bars, or several compared in one plot).
+void addSteps(QCustomPlot *plot, const ql::Histogram &h, const QColor &color, const QString &name, double width);

@@ -37,20 +37,6 @@ void setBars(QCustomPlot *plot, const ql::Histogram &h, const QColor &color, con
     bars->setName(name);
 }
 
-void setSteps(QCustomPlot *plot, const ql::Histogram &h, const QColor &color, const QString &name)
-{
-    QCPGraph *g = plot->addGraph();
-    QVector<double> keys, values;
-    for (std::size_t i = 0; i < h.counts.size(); ++i) {
-        keys << h.center(i);
-        values << double(h.counts[i]);
-    }
-    g->setData(keys, values, true);
-    g->setLineStyle(QCPGraph::lsStepCenter);
-    g->setPen(QPen(color, 2));
-    g->setName(name);
-}
-
 } // namespace
 
 void TensorView::plotRows(const ql::QuantizedTensor &q)
@@ -139,7 +125,7 @@ void TensorView::plotHistograms()
     if (a->hasSource) {
         m_histTitle->setText(tr("FP32 weights vs. dequantized values"));
         setBars(m_histPlot, a->weights, main, tr("FP32 weights"));
-        setSteps(m_histPlot, a->dequantized, overlayColor(), tr("dequantized (code × scale)"));
+        addSteps(m_histPlot, a->dequantized, overlayColor(), tr("dequantized (code × scale)"), 2);
         m_histPlot->xAxis->setLabel(tr("value"));
         m_errTitle->setText(tr("Reconstruction error w − code × scale"));
         setBars(m_errPlot, a->errors, bandColor(ql::SnrBand::Investigate), tr("error"));

@@ -36,6 +36,16 @@ private:
         return spy.wait(60000) && spy.at(0).at(0).toBool();
     }
 
+    /// A shown, non-interactive window with policy-small open on `view`.
+    static bool openOn(MainWindow &w, const QString &view)
+    {
+        w.setInteractive(false);
+        w.show();
+        if (!open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")))
+            return false;
+        return w.showView(view);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -100,10 +110,7 @@ private Q_SLOTS:
     void tensorViewRedrawsOnlyWhatAnEditChanged()
     {
         MainWindow w;
-        w.setInteractive(false);
-        w.show();
-        QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
-        w.showView(QStringLiteral("tensor"));
+        QVERIFY(openOn(w, QStringLiteral("tensor")));
         QVERIFY(w.selectTensorByName(QStringLiteral("trunk.0.weight")));
         TensorView *tv = w.tensorView();
         QVERIFY(QTest::qWaitFor([&] { return !tv->isAnalysing(); }, 30000));
@@ -309,10 +316,7 @@ private Q_SLOTS:
     void followsAPaletteChange()
     {
         MainWindow w;
-        w.setInteractive(false);
-        w.show();
-        QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
-        w.showView(QStringLiteral("tensor"));
+        QVERIFY(openOn(w, QStringLiteral("tensor")));
         QPalette dark = w.palette();
         dark.setColor(QPalette::Base, QColor(30, 30, 30));
         dark.setColor(QPalette::Window, QColor(45, 45, 45));
