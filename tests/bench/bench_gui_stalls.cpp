@@ -6,6 +6,7 @@
 //   optimize    Optimize: the plan computed in the background, applied as one step (non-interactive: no preview)
 //   select      a selection change to the largest tensor (drill-down analysis in the background)
 //   switch      a view switch (table -> tensor -> scales -> shards -> table)
+//   table-edit  the one-tensor edit and its undo with the layer table on screen
 // Memory, two ways: (1) the INT8 storage the session holds, counted exactly: the distinct Int8Buffer pieces of the
 // result and the baseline (shared pieces once); (2) the session's anonymous memory: the peak of RssAnon (sampled every
 // 20 ms, so mapped-file pages of the checkpoint are not counted) minus RssAnon before the open, against the INT8 size.
@@ -249,7 +250,7 @@ int main(int argc, char **argv)
                 double(int8Held({w.document()->result().get(), w.document()->baseline().get()})) / 1048576.0,
                 w.document()->result() == w.document()->baseline() ? "==" : "!=");
     const bool tracing = qEnvironmentVariableIntValue("QL_STALL_TRACE") > 0;
-    std::vector<double> edit, undo, redo, select, viewSwitch, editTook;
+    std::vector<double> edit, undo, redo, select, viewSwitch, editTook, tableEdit;
     const char *cycle[] = {"per_channel_percentile", "per_tensor_absmax"};
     w.showView(QStringLiteral("tensor"));
     for (int i = 0; i < repeats; ++i) {
@@ -276,6 +277,12 @@ int main(int argc, char **argv)
                 std::fprintf(stderr, "-- switch to %s\n", v);
             viewSwitch.push_back(meter.measure([&] { w.showView(QString::fromLatin1(v)); }, idle));
         }
+        // The same edit and its undo with the layer table on screen, where strategies are usually changed.
+        if (tracing)
+            std::fprintf(stderr, "-- table edit %d\n", i);
+        tableEdit.push_back(meter.measure(
+            [&] { w.document()->setStrategy(QStringList{name}, ql::Strategy::fromName(cycle[i % 2])); }, idle));
+        tableEdit.push_back(meter.measure([&] { w.document()->undoStack()->undo(); }, idle));
         w.showView(QStringLiteral("tensor"));
     }
     if (tracing) {
@@ -305,6 +312,7 @@ int main(int argc, char **argv)
     report("undo", undo);
     report("redo", redo);
     report("optimize", optimize);
+    report("table-edit", tableEdit); // edit + undo with the layer table shown
     report("select", select);
     report("switch", viewSwitch);
     const double int8MiB = double(w.document()->result()->totalBytes) / 1048576.0;
