@@ -37,7 +37,7 @@ int main(int argc, char **argv)
     CLI::App cli{"QuantLens reviewer report with figures (HTML, Markdown, PDF; also CSV, JSON). Usually run by "
                  "`quantlens-cli report`."};
     cli::ReportArgs a;
-    cli::addReportOptions(&cli, a);
+    a.declare(cli);
     cli.add_flag("--json", a.json, "Print the files written as JSON");
     cli.add_flag("-q,--quiet", a.quiet, "Print nothing but errors");
     cli.set_version_flag("--version", std::string("quantlens-report ") + QL_VERSION);

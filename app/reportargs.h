@@ -16,22 +16,30 @@ struct ReportArgs
     std::string input, output, format, overrides, compare;
     double minSnr = 20.0;
     bool strict = false, json = false, quiet = false;
+
+    /// The options that fill it.
+    void declare(CLI::App &sub);
+
+    static constexpr const char *name = "report";
+    static constexpr const char *about = "Reviewer report (HTML, Markdown, PDF, CSV layer table or JSON) of a "
+                                         "checkpoint or an output folder; the verdict is informative, exit 0 whatever "
+                                         "it says (lint is the gate)";
 };
 
-inline void addReportOptions(CLI::App *app, ReportArgs &a)
+inline void ReportArgs::declare(CLI::App &sub)
 {
-    app->add_option("input", a.input, "Checkpoint file, or an output folder with manifest.json")->required();
-    app->add_option("-o,--output", a.output, "Report file to write (atomically)")->required();
-    app->add_option("--format", a.format, "html, md, pdf, csv or json (default: from the output's extension)")
+    sub.add_option("input", input, "Checkpoint file, or an output folder with manifest.json")->required();
+    sub.add_option("-o,--output", output, "Report file to write (atomically)")->required();
+    sub.add_option("--format", format, "html, md, pdf, csv or json (default: from the output's extension)")
         ->check(CLI::IsMember({"html", "md", "markdown", "pdf", "csv", "json"}));
-    app->add_option("--compare", a.compare, "Second checkpoint or output folder (B): adds what changed from INPUT to "
-                                            "B and what re-uploading costs, as `quantlens-cli compare INPUT B`");
-    app->add_option("--overrides", a.overrides, "Overrides file applied to the checkpoint before reporting (and to "
-                                                "--compare's checkpoint, as `compare --overrides` does)");
-    app->add_option("--min-snr", a.minSnr, "Tensors below this SNR (dB) are outliers, and lint's quality gate (as "
-                                           "`lint --min-snr`): a matrix under it blocks the verdict")
+    sub.add_option("--compare", compare, "Second checkpoint or output folder (B): adds what changed from INPUT to "
+                                         "B and what re-uploading costs, as `quantlens-cli compare INPUT B`");
+    sub.add_option("--overrides", overrides, "Overrides file applied to the checkpoint before reporting (and to "
+                                             "--compare's checkpoint, as `compare --overrides` does)");
+    sub.add_option("--min-snr", minSnr, "Tensors below this SNR (dB) are outliers, and lint's quality gate (as "
+                                        "`lint --min-snr`): a matrix under it blocks the verdict")
         ->capture_default_str();
-    app->add_flag("--strict", a.strict, "As `lint --strict`: lint warnings are errors and block the verdict");
+    sub.add_flag("--strict", strict, "As `lint --strict`: lint warnings are errors and block the verdict");
 }
 
 /// The command line that reproduces `a` (what the CLI hands to quantlens-report).

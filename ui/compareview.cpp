@@ -2,6 +2,7 @@
 
 #include "comparemodel.h"
 #include "compareplots.h"
+#include "splitpair.h"
 #include "inspection/summary.h"
 #include "shardmapview.h"
 
@@ -76,16 +77,8 @@ CompareView::CompareView(QWidget *parent)
     mapLayout->addWidget(m_labelB);
     mapLayout->addWidget(m_mapB, 1);
 
-    auto *right = new QSplitter(Qt::Vertical, this);
-    right->addWidget(m_plots);
-    right->addWidget(maps);
-    right->setStretchFactor(0, 3);
-    right->setStretchFactor(1, 2);
-    auto *split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(left);
-    split->addWidget(right);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
+    auto *right = splitPair(Qt::Vertical, m_plots, maps, 3, 2, this);
+    auto *split = splitPair(Qt::Horizontal, left, right, 1, 1, this);
     // The table needs its delta columns visible: give it about 45% of the width at first (the user can drag).
     split->setSizes({760, 840});
 

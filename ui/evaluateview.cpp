@@ -1,6 +1,7 @@
 #include "evaluateview.h"
 
 #include "plotstyle.h"
+#include "splitpair.h"
 
 #include <QCheckBox>
 #include <QCoreApplication>
@@ -121,11 +122,7 @@ EvaluateView::EvaluateView(QWidget *parent)
     buttons->addWidget(m_run);
     buttons->addWidget(m_cancel);
     buttons->addWidget(m_status, 1);
-    auto *split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(m_outputs);
-    split->addWidget(m_plot);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 3);
+    auto *split = splitPair(Qt::Vertical, m_outputs, m_plot, 1, 3, this);
     split->setSizes({140, 420});
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);

@@ -3,6 +3,7 @@
 #include "inspection/analysis.h"
 #include "bands.h"
 #include "plotstyle.h"
+#include "splitpair.h"
 #include "inspection/scalestats.h"
 #include "inspection/summary.h"
 
@@ -79,11 +80,7 @@ ScalesView::ScalesView(QWidget *parent)
     auto *top = new QSplitter(Qt::Horizontal, this);
     top->addWidget(m_channelPlot);
     top->addWidget(m_histPlot);
-    auto *split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(top);
-    split->addWidget(m_modelPlot);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
+    auto *split = splitPair(Qt::Vertical, top, m_modelPlot, 1, 1, this);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(m_summary);

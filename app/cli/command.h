@@ -2,8 +2,10 @@
 // The subcommands of quantlens-cli, one file each. A subcommand registers itself on the CLI11 app and runs from its
 // callback; errors propagate as ql::Error to main(), which maps them to exit codes.
 #include "format.h"
+#include "session/session.h"
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <string>
 
 namespace ql::cli {
@@ -25,6 +27,24 @@ struct Context
 
 /// Warnings of a result on stderr (names escaped), unless quiet.
 void printWarnings(const std::vector<std::string> &warnings, bool quiet);
+
+/// openSession as the subcommands use it: the --overrides file applied (none when `overridesFile` is empty), no
+/// per-row statistics (no subcommand prints them), a progress bar labelled `label` unless -q or --json.
+Session openForCommand(const std::string &path, const std::string &overridesFile, const std::string &label,
+                       const Context &c);
+
+/// Adds the subcommand that `Args` describes: `Args::name` and `Args::about`, and `Args::declare(sub)` adding its own
+/// options to one `Args` shared with the callback; then come --json, -q/--quiet and the exit-code footer. Parsing it
+/// runs `run(args, ctx)` and keeps the exit code it returns.
+template <typename Args, typename Run>
+void addSubcommand(CLI::App &app, Context &ctx, Run run)
+{
+    auto args = std::make_shared<Args>();
+    CLI::App *sub = app.add_subcommand(Args::name, Args::about);
+    args->declare(*sub);
+    ctx.addCommon(sub);
+    sub->callback([args, run, &ctx] { ctx.exitCode = run(*args, ctx); });
+}
 
 void addQuantizeCommand(CLI::App &app, Context &ctx);
 void addGenerateLutsCommand(CLI::App &app, Context &ctx);

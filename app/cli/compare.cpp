@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <iostream>
-#include <memory>
 
 namespace ql::cli {
 
@@ -15,6 +14,18 @@ namespace {
 struct CompareArgs
 {
     std::string a, b, overrides;
+
+    /// The subcommand's own options, filling these fields.
+    void declare(CLI::App &sub)
+    {
+        sub.add_option("a", a, "Checkpoint or output folder (the old side)")->required();
+        sub.add_option("b", b, "Checkpoint or output folder (the new side)")->required();
+        sub.add_option("--overrides", overrides, "Overrides applied to each checkpoint side (as used to make it)");
+    }
+
+    static constexpr const char *name = "compare";
+    static constexpr const char *about = "Compare two checkpoints or output folders: per-tensor changes, quantization "
+                                         "SNR, and the on-chain cost of re-uploading";
 };
 
 std::string fmt(const char *f, const std::optional<double> &v, int width)
@@ -134,16 +145,6 @@ int runCompare(const CompareArgs &a, const Context &c)
 }
 } // namespace
 
-void addCompareCommand(CLI::App &app, Context &ctx)
-{
-    auto a = std::make_shared<CompareArgs>();
-    auto *cmd = app.add_subcommand("compare", "Compare two checkpoints or output folders: per-tensor changes, "
-                                              "quantization SNR, and the on-chain cost of re-uploading");
-    cmd->add_option("a", a->a, "Checkpoint or output folder (the old side)")->required();
-    cmd->add_option("b", a->b, "Checkpoint or output folder (the new side)")->required();
-    cmd->add_option("--overrides", a->overrides, "Overrides applied to each checkpoint side (as used to make it)");
-    ctx.addCommon(cmd);
-    cmd->callback([a, &ctx] { ctx.exitCode = runCompare(*a, ctx); });
-}
+void addCompareCommand(CLI::App &app, Context &ctx) { addSubcommand<CompareArgs>(app, ctx, runCompare); }
 
 } // namespace ql::cli

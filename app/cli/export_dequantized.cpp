@@ -6,7 +6,6 @@
 #include "session/session.h"
 
 #include <iostream>
-#include <memory>
 
 namespace ql::cli {
 
@@ -14,18 +13,26 @@ namespace {
 struct ExportArgs
 {
     std::string checkpoint, out, overrides;
+
+    /// The subcommand's own options, filling these fields.
+    void declare(CLI::App &sub)
+    {
+        sub.add_option("checkpoint", checkpoint, "Checkpoint (.pt zip or legacy, .safetensors)")->required();
+        sub.add_option("-o,--output", out, "Output file: .pt / .pth (checkpoint structure kept) or .safetensors")
+            ->required();
+        sub.add_option("--overrides", overrides, "Overrides file (quantlens_overrides_v1 JSON)");
+    }
+
+    static constexpr const char *name = "export-dequantized";
+    static constexpr const char *about = "Write the dequantized INT8 weights (q * scale, FP32) under the checkpoint's "
+                                         "keys as .pt (torch.load(weights_only=True)) or .safetensors";
 };
 
 int runExport(const ExportArgs &a, const Context &c)
 {
     if (isOutputFolder(a.checkpoint))
         throw Error(ErrorKind::Usage, "export-dequantized needs a checkpoint file, not an output folder", a.checkpoint);
-    OpenOptions opt;
-    opt.overrides = a.overrides.empty() ? Overrides{} : Overrides::load(a.overrides);
-    opt.rowStats = false;
-    ProgressBar bar("quantizing", !c.quiet && !c.json);
-    opt.progress = [&](uint64_t d, uint64_t t) { return bar.update(d, t); };
-    const Session s = openSession(a.checkpoint, opt);
+    const Session s = openForCommand(a.checkpoint, a.overrides, "quantizing", c);
     printWarnings(s.result->warnings, c.quiet || c.json);
     const ExportSummary sum = exportDequantized(s, a.out);
     if (c.json) {
@@ -46,18 +53,6 @@ int runExport(const ExportArgs &a, const Context &c)
 }
 } // namespace
 
-void addExportDequantizedCommand(CLI::App &app, Context &ctx)
-{
-    auto a = std::make_shared<ExportArgs>();
-    auto *e = app.add_subcommand("export-dequantized",
-                                 "Write the dequantized INT8 weights (q * scale, FP32) under the checkpoint's keys as "
-                                 ".pt (torch.load(weights_only=True)) or .safetensors");
-    e->add_option("checkpoint", a->checkpoint, "Checkpoint (.pt zip or legacy, .safetensors)")->required();
-    e->add_option("-o,--output", a->out, "Output file: .pt / .pth (checkpoint structure kept) or .safetensors")
-        ->required();
-    e->add_option("--overrides", a->overrides, "Overrides file (quantlens_overrides_v1 JSON)");
-    ctx.addCommon(e);
-    e->callback([a, &ctx] { ctx.exitCode = runExport(*a, ctx); });
-}
+void addExportDequantizedCommand(CLI::App &app, Context &ctx) { addSubcommand<ExportArgs>(app, ctx, runExport); }
 
 } // namespace ql::cli

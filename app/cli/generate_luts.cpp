@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <iostream>
-#include <memory>
 
 namespace fs = std::filesystem;
 
@@ -17,6 +16,23 @@ struct LutArgs
 {
     LutScales scales;
     std::string outDir = "quantization/output/luts";
+
+    /// The subcommand's own options, filling these fields.
+    void declare(CLI::App &sub)
+    {
+        sub.add_option("-o,--output-dir", outDir, "Output folder")->capture_default_str();
+        const char *flagNames[kNumLuts] = {"silu", "softplus", "rsqrt", "exp"};
+        for (int k = 0; k < kNumLuts; ++k) {
+            const std::string fn = std::string("--") + flagNames[k];
+            sub.add_option(fn + "-input-scale", scales.in[k], std::string(lutName(LutKind(k))) + " input scale")
+                ->capture_default_str();
+            sub.add_option(fn + "-output-scale", scales.out[k], std::string(lutName(LutKind(k))) + " output scale")
+                ->capture_default_str();
+        }
+    }
+
+    static constexpr const char *name = "generate-luts";
+    static constexpr const char *about = "Write luts.bin + luts.json (seed: generate_luts.py)";
 };
 
 int runGenerateLuts(const LutArgs &a, const Context &c)
@@ -52,21 +68,6 @@ int runGenerateLuts(const LutArgs &a, const Context &c)
 }
 } // namespace
 
-void addGenerateLutsCommand(CLI::App &app, Context &ctx)
-{
-    auto a = std::make_shared<LutArgs>();
-    auto *g = app.add_subcommand("generate-luts", "Write luts.bin + luts.json (seed: generate_luts.py)");
-    g->add_option("-o,--output-dir", a->outDir, "Output folder")->capture_default_str();
-    const char *flagNames[kNumLuts] = {"silu", "softplus", "rsqrt", "exp"};
-    for (int k = 0; k < kNumLuts; ++k) {
-        const std::string fn = std::string("--") + flagNames[k];
-        g->add_option(fn + "-input-scale", a->scales.in[k], std::string(lutName(LutKind(k))) + " input scale")
-            ->capture_default_str();
-        g->add_option(fn + "-output-scale", a->scales.out[k], std::string(lutName(LutKind(k))) + " output scale")
-            ->capture_default_str();
-    }
-    ctx.addCommon(g);
-    g->callback([a, &ctx] { ctx.exitCode = runGenerateLuts(*a, ctx); });
-}
+void addGenerateLutsCommand(CLI::App &app, Context &ctx) { addSubcommand<LutArgs>(app, ctx, runGenerateLuts); }
 
 } // namespace ql::cli

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
-#include <memory>
 #include <optional>
 
 namespace fs = std::filesystem;
@@ -21,6 +20,25 @@ struct InspectArgs
     std::string path, overrides, sortBy = "name", filter, glob;
     double below = 1e301;
     int top = 0;
+
+    /// The subcommand's own options, filling these fields.
+    void declare(CLI::App &sub)
+    {
+        sub.add_option("path", path, "Checkpoint file, or an output folder with manifest.json")->required();
+        sub.add_option("--overrides", overrides, "Overrides file to try (nothing is written)");
+        sub.add_option("--sort", sortBy, "Row order: name (file order), snr (worst first), bytes")
+            ->check(CLI::IsMember({"name", "snr", "bytes"}))
+            ->capture_default_str();
+        sub.add_option("--filter", filter,
+                       "Only tensors whose name contains a match of this regular expression (RE2 syntax, linear time)");
+        sub.add_option("--glob", glob, "Only tensors whose whole name matches this glob (the overrides' syntax)");
+        sub.add_option("--below", below, "Only tensors with SNR below this many dB (and all-zero ones)");
+        sub.add_option("--top", top, "At most this many rows");
+    }
+
+    static constexpr const char *name = "inspect";
+    static constexpr const char *about = "Quantize in memory and report per-tensor error (nothing written), or report "
+                                         "on an existing output folder";
 };
 
 int runInspect(const InspectArgs &a, const Context &c)
@@ -37,12 +55,7 @@ int runInspect(const InspectArgs &a, const Context &c)
     }
     if (!a.glob.empty())
         filters.emplace_back(a.glob, NameMatcher::Syntax::Glob);
-    OpenOptions opt;
-    opt.overrides = a.overrides.empty() ? Overrides{} : Overrides::load(a.overrides);
-    opt.rowStats = false;
-    ProgressBar bar("inspecting", !c.quiet && !c.json);
-    opt.progress = [&](uint64_t d, uint64_t t) { return bar.update(d, t); };
-    const Session input = openSession(a.path, opt);
+    const Session input = openForCommand(a.path, a.overrides, "inspecting", c);
     const QuantizeResult &r = *input.result;
     printWarnings(r.warnings, c.quiet || c.json);
     std::vector<const QuantizedTensor *> rows;
@@ -86,23 +99,6 @@ int runInspect(const InspectArgs &a, const Context &c)
 }
 } // namespace
 
-void addInspectCommand(CLI::App &app, Context &ctx)
-{
-    auto a = std::make_shared<InspectArgs>();
-    auto *in = app.add_subcommand("inspect", "Quantize in memory and report per-tensor error (nothing written), "
-                                             "or report on an existing output folder");
-    in->add_option("path", a->path, "Checkpoint file, or an output folder with manifest.json")->required();
-    in->add_option("--overrides", a->overrides, "Overrides file to try (nothing is written)");
-    in->add_option("--sort", a->sortBy, "Row order: name (file order), snr (worst first), bytes")
-        ->check(CLI::IsMember({"name", "snr", "bytes"}))
-        ->capture_default_str();
-    in->add_option("--filter", a->filter,
-                   "Only tensors whose name contains a match of this regular expression (RE2 syntax, linear time)");
-    in->add_option("--glob", a->glob, "Only tensors whose whole name matches this glob (the overrides' syntax)");
-    in->add_option("--below", a->below, "Only tensors with SNR below this many dB (and all-zero ones)");
-    in->add_option("--top", a->top, "At most this many rows");
-    ctx.addCommon(in);
-    in->callback([a, &ctx] { ctx.exitCode = runInspect(*a, ctx); });
-}
+void addInspectCommand(CLI::App &app, Context &ctx) { addSubcommand<InspectArgs>(app, ctx, runInspect); }
 
 } // namespace ql::cli

@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <iostream>
-#include <memory>
 
 namespace ql::cli {
 
@@ -16,15 +15,24 @@ struct LintArgs
     std::string path;
     double minSnr = std::nan("");
     bool strict = false;
+
+    /// The subcommand's own options, filling these fields.
+    void declare(CLI::App &sub)
+    {
+        sub.add_option("input", path, "Checkpoint file, or an output folder with manifest.json")->required();
+        sub.add_option("--min-snr", minSnr, "Error when a matrix weight's SNR is under this many dB (near-zero "
+                                            "signals are warned about instead)");
+        sub.add_flag("--strict", strict, "Warnings are errors too");
+    }
+
+    static constexpr const char *name = "lint";
+    static constexpr const char *about = "Check on-chain limits (SPEC 7), a quality gate and suspicious content of a "
+                                         "checkpoint or an output folder; errors fail the gate (exit 5)";
 };
 
 int runLint(const LintArgs &a, const Context &c)
 {
-    OpenOptions opt;
-    opt.rowStats = false;
-    ProgressBar bar("linting", !c.quiet && !c.json);
-    opt.progress = [&](uint64_t d, uint64_t t) { return bar.update(d, t); };
-    const Session s = openSession(a.path, opt);
+    const Session s = openForCommand(a.path, "", "linting", c);
     const LintInputs in = lintInputsFor(s);
     LintOptions lo;
     if (!std::isnan(a.minSnr))
@@ -56,17 +64,6 @@ int runLint(const LintArgs &a, const Context &c)
 }
 } // namespace
 
-void addLintCommand(CLI::App &app, Context &ctx)
-{
-    auto a = std::make_shared<LintArgs>();
-    auto *l = app.add_subcommand("lint", "Check on-chain limits (SPEC 7), a quality gate and suspicious content of a "
-                                         "checkpoint or an output folder; errors fail the gate (exit 5)");
-    l->add_option("input", a->path, "Checkpoint file, or an output folder with manifest.json")->required();
-    l->add_option("--min-snr", a->minSnr, "Error when a matrix weight's SNR is under this many dB (near-zero "
-                                          "signals are warned about instead)");
-    l->add_flag("--strict", a->strict, "Warnings are errors too");
-    ctx.addCommon(l);
-    l->callback([a, &ctx] { ctx.exitCode = runLint(*a, ctx); });
-}
+void addLintCommand(CLI::App &app, Context &ctx) { addSubcommand<LintArgs>(app, ctx, runLint); }
 
 } // namespace ql::cli

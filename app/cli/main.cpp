@@ -11,25 +11,6 @@
 using namespace ql;
 using namespace ql::cli;
 
-namespace ql::cli {
-
-void Context::addCommon(CLI::App *sub)
-{
-    sub->add_flag("--json", json, "Machine-readable JSON on stdout");
-    sub->add_flag("-q,--quiet", quiet, "Print nothing but errors");
-    sub->footer(kExitCodes);
-}
-
-void printWarnings(const std::vector<std::string> &warnings, bool quiet)
-{
-    if (quiet)
-        return;
-    for (const auto &w : warnings)
-        std::fprintf(stderr, "warning: %s\n", printable(w, true).c_str());
-}
-
-} // namespace ql::cli
-
 int main(int argc, char **argv)
 {
     ignoreFileSizeSignal();

@@ -5,7 +5,6 @@
 #include "session/session.h"
 
 #include <iostream>
-#include <memory>
 
 namespace ql::cli {
 
@@ -14,6 +13,20 @@ struct OptimizeArgs
 {
     std::string checkpoint, output, base;
     double minGain = 0.01;
+
+    /// The subcommand's own options, filling these fields.
+    void declare(CLI::App &sub)
+    {
+        sub.add_option("checkpoint", checkpoint, "Checkpoint (.pt zip or legacy, .safetensors)")->required();
+        sub.add_option("-o,--output", output, "Overrides file to write (atomically)")->required();
+        sub.add_option("--min-gain", minGain, "Propose only changes that gain at least this many dB")
+            ->capture_default_str();
+        sub.add_option("--overrides", base, "Start from these rules instead of the seed's defaults");
+    }
+
+    static constexpr const char *name = "optimize";
+    static constexpr const char *about = "Per tensor, the strategy with the best SNR, written as an overrides file "
+                                         "(what the GUI's Optimize applies)";
 };
 
 int runOptimize(const OptimizeArgs &a, const Context &c)
@@ -23,12 +36,7 @@ int runOptimize(const OptimizeArgs &a, const Context &c)
                     a.checkpoint);
     if (!(a.minGain >= 0))
         throw Error(ErrorKind::Usage, "--min-gain must be a number of dB >= 0");
-    OpenOptions open;
-    open.overrides = a.base.empty() ? Overrides{} : Overrides::load(a.base);
-    open.rowStats = false;
-    ProgressBar load("quantizing", !c.quiet && !c.json);
-    open.progress = [&](uint64_t d, uint64_t t) { return load.update(d, t); };
-    const Session s = openSession(a.checkpoint, open);
+    const Session s = openForCommand(a.checkpoint, a.base, "quantizing", c);
     OptimizeOptions opt;
     opt.minGainDb = a.minGain;
     ProgressBar bar("optimizing", !c.quiet && !c.json);
@@ -57,18 +65,6 @@ int runOptimize(const OptimizeArgs &a, const Context &c)
 }
 } // namespace
 
-void addOptimizeCommand(CLI::App &app, Context &ctx)
-{
-    auto a = std::make_shared<OptimizeArgs>();
-    auto *o = app.add_subcommand("optimize", "Per tensor, the strategy with the best SNR, written as an overrides "
-                                             "file (what the GUI's Optimize applies)");
-    o->add_option("checkpoint", a->checkpoint, "Checkpoint (.pt zip or legacy, .safetensors)")->required();
-    o->add_option("-o,--output", a->output, "Overrides file to write (atomically)")->required();
-    o->add_option("--min-gain", a->minGain, "Propose only changes that gain at least this many dB")
-        ->capture_default_str();
-    o->add_option("--overrides", a->base, "Start from these rules instead of the seed's defaults");
-    ctx.addCommon(o);
-    o->callback([a, &ctx] { ctx.exitCode = runOptimize(*a, ctx); });
-}
+void addOptimizeCommand(CLI::App &app, Context &ctx) { addSubcommand<OptimizeArgs>(app, ctx, runOptimize); }
 
 } // namespace ql::cli

@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <iostream>
-#include <memory>
 
 namespace fs = std::filesystem;
 
@@ -18,6 +17,20 @@ struct QuantizeArgs
 {
     std::string checkpoint, outDir = "quantization/output", overrides;
     unsigned threads = 0;
+
+    /// The subcommand's own options, filling these fields.
+    void declare(CLI::App &sub)
+    {
+        sub.add_option("--checkpoint", checkpoint, "Checkpoint (.pt zip or legacy, .safetensors)")->required();
+        sub.add_option("--output-dir", outDir, "Output folder (created; files replaced atomically)")
+            ->capture_default_str();
+        sub.add_option("--overrides", overrides, "Overrides file (quantlens_overrides_v1 JSON)");
+        sub.add_option("-j,--threads", threads, "Worker threads (default: all cores)");
+    }
+
+    static constexpr const char *name = "quantize";
+    static constexpr const char *about = "Quantize a checkpoint to weights_int8.bin + manifest.json (seed: "
+                                         "quantize.py)";
 };
 
 int runQuantize(const QuantizeArgs &a, const Context &c)
@@ -51,18 +64,6 @@ int runQuantize(const QuantizeArgs &a, const Context &c)
 }
 } // namespace
 
-void addQuantizeCommand(CLI::App &app, Context &ctx)
-{
-    auto a = std::make_shared<QuantizeArgs>();
-    auto *q = app.add_subcommand("quantize",
-                                 "Quantize a checkpoint to weights_int8.bin + manifest.json (seed: quantize.py)");
-    q->add_option("--checkpoint", a->checkpoint, "Checkpoint (.pt zip or legacy, .safetensors)")->required();
-    q->add_option("--output-dir", a->outDir, "Output folder (created; files replaced atomically)")
-        ->capture_default_str();
-    q->add_option("--overrides", a->overrides, "Overrides file (quantlens_overrides_v1 JSON)");
-    q->add_option("-j,--threads", a->threads, "Worker threads (default: all cores)");
-    ctx.addCommon(q);
-    q->callback([a, &ctx] { ctx.exitCode = runQuantize(*a, ctx); });
-}
+void addQuantizeCommand(CLI::App &app, Context &ctx) { addSubcommand<QuantizeArgs>(app, ctx, runQuantize); }
 
 } // namespace ql::cli

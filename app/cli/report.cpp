@@ -5,7 +5,6 @@
 #include "command.h"
 
 #include <iostream>
-#include <memory>
 
 namespace ql::cli {
 
@@ -39,15 +38,6 @@ int runReport(ReportArgs a, const Context &c)
 
 } // namespace
 
-void addReportCommand(CLI::App &app, Context &ctx)
-{
-    auto a = std::make_shared<ReportArgs>();
-    auto *sub = app.add_subcommand("report", "Reviewer report (HTML, Markdown, PDF, CSV layer table or JSON) of a "
-                                             "checkpoint or an output folder; the verdict is informative, exit 0 "
-                                             "whatever it says (lint is the gate)");
-    addReportOptions(sub, *a);
-    ctx.addCommon(sub);
-    sub->callback([a, &ctx] { ctx.exitCode = runReport(*a, ctx); });
-}
+void addReportCommand(CLI::App &app, Context &ctx) { addSubcommand<ReportArgs>(app, ctx, runReport); }
 
 } // namespace ql::cli

@@ -4,7 +4,6 @@
 #include "command.h"
 
 #include <iostream>
-#include <memory>
 
 namespace ql::cli {
 
@@ -13,6 +12,22 @@ struct VerifyArgs
 {
     std::string dir, checkpoint, overrides;
     unsigned threads = 0;
+
+    /// The subcommand's own options, filling these fields.
+    void declare(CLI::App &sub)
+    {
+        sub.add_option("dir", dir, "Output folder (manifest.json + weights_int8.bin)")->required();
+        sub.add_option("--checkpoint", checkpoint,
+                       "Re-derive the folder from this checkpoint and require byte identity");
+        sub.add_option("--overrides", overrides,
+                       "Overrides for the re-derivation (default: those the folder's manifest records)");
+        sub.add_option("-j,--threads", threads, "Worker threads for the re-derivation (default: all cores)");
+    }
+
+    static constexpr const char *name = "verify";
+    static constexpr const char *about = "Check an output folder: manifest <-> bin consistency, shard map on "
+                                         "4096-byte boundaries within 10 MiB accounts, shard SHA-256s, LUTs; with "
+                                         "--checkpoint, byte identity with a fresh quantization";
 };
 
 int runVerify(const VerifyArgs &a, const Context &c)
@@ -48,19 +63,6 @@ int runVerify(const VerifyArgs &a, const Context &c)
 }
 } // namespace
 
-void addVerifyCommand(CLI::App &app, Context &ctx)
-{
-    auto a = std::make_shared<VerifyArgs>();
-    auto *v = app.add_subcommand("verify", "Check an output folder: manifest <-> bin consistency, shard map on "
-                                           "4096-byte boundaries within 10 MiB accounts, shard SHA-256s, LUTs; with "
-                                           "--checkpoint, byte identity with a fresh quantization");
-    v->add_option("dir", a->dir, "Output folder (manifest.json + weights_int8.bin)")->required();
-    v->add_option("--checkpoint", a->checkpoint, "Re-derive the folder from this checkpoint and require byte identity");
-    v->add_option("--overrides", a->overrides,
-                  "Overrides for the re-derivation (default: those the folder's manifest records)");
-    v->add_option("-j,--threads", a->threads, "Worker threads for the re-derivation (default: all cores)");
-    ctx.addCommon(v);
-    v->callback([a, &ctx] { ctx.exitCode = runVerify(*a, ctx); });
-}
+void addVerifyCommand(CLI::App &app, Context &ctx) { addSubcommand<VerifyArgs>(app, ctx, runVerify); }
 
 } // namespace ql::cli

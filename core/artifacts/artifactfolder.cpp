@@ -1,9 +1,11 @@
 #include "artifacts/artifactfolder.h"
 
 #include "artifacts/artifacts.h"
+#include "base/enumnames.h"
 #include "base/errors.h"
 #include "base/jsondepth.h"
 #include "base/regularfile.h"
+#include "base/utf8.h"
 #include "readers/model.h"
 
 #include <algorithm>
@@ -16,28 +18,12 @@ namespace ql {
 
 namespace al = artifactlimits;
 
-const char *problemKindName(ProblemKind k)
-{
-    switch (k) {
-    case ProblemKind::File:
-        return "file";
-    case ProblemKind::Manifest:
-        return "manifest";
-    case ProblemKind::Tensor:
-        return "tensor";
-    case ProblemKind::ShardMap:
-        return "shard_map";
-    case ProblemKind::Account:
-        return "account";
-    case ProblemKind::Hash:
-        return "hash";
-    case ProblemKind::Luts:
-        return "luts";
-    case ProblemKind::Mismatch:
-        return "mismatch";
-    }
-    return "unknown";
-}
+constexpr EnumName<ProblemKind> kProblemKindNames[] = {
+    {ProblemKind::File, "file"}, {ProblemKind::Manifest, "manifest"}, {ProblemKind::Tensor, "tensor"},
+    {ProblemKind::ShardMap, "shard_map"}, {ProblemKind::Account, "account"}, {ProblemKind::Hash, "hash"},
+    {ProblemKind::Luts, "luts"}, {ProblemKind::Mismatch, "mismatch"}};
+static_assert(namesEveryEnumerator(kProblemKindNames));
+const char *problemKindName(ProblemKind k) { return enumName(kProblemKindNames, k, "unknown"); }
 
 namespace {
 std::string location(const ArtifactProblem &p)
@@ -109,16 +95,7 @@ std::string pythonConstantsToNull(const std::string &text)
 }
 
 /// A JSON value quoted in a message: at most ~60 bytes, cut on a UTF-8 boundary (messages reach JSON output).
-std::string brief(const Json &v)
-{
-    std::string s = v.dump(-1, ' ', false, Json::error_handler_t::replace);
-    if (s.size() <= 60)
-        return s;
-    std::size_t n = 60;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80)
-        --n;
-    return s.substr(0, n) + "...";
-}
+std::string brief(const Json &v) { return clipUtf8(v.dump(-1, ' ', false, Json::error_handler_t::replace), 60); }
 
 /// Typed access to manifest fields: a missing or mistyped field is an input Error naming the file, the tensor and
 /// the field, never a raw library message.

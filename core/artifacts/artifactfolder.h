@@ -23,6 +23,7 @@ enum class ProblemKind {
     Hash,     ///< a shard's bytes do not have the SHA-256 its manifest entry states
     Luts,     ///< luts.json / luts.bin unreadable or not matching each other
     Mismatch, ///< verify --checkpoint: the folder is not what the checkpoint re-derives to
+    Last = Mismatch,
 };
 /// "file", "manifest", "tensor", "shard_map", "account", "hash", "luts", "mismatch" (the JSON spelling).
 const char *problemKindName(ProblemKind kind);

@@ -7,14 +7,6 @@
 
 namespace ql {
 
-int64_t OwnedTensor::numel() const
-{
-    int64_t n = 1;
-    for (auto s : shape)
-        n *= s;
-    return n;
-}
-
 OwnedTensor OwnedTensor::fromFloats(std::string name, std::vector<int64_t> shape, const std::vector<float> &values)
 {
     OwnedTensor t;

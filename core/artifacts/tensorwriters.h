@@ -3,6 +3,7 @@
 // that users can run their own harness on exactly the weights that ship. Both write atomically (AtomicFile).
 #include "base/dtype.h"
 #include "base/json.h"
+#include "base/shape.h"
 
 #include <cstddef>
 #include <filesystem>
@@ -21,7 +22,7 @@ struct OwnedTensor
     std::vector<int64_t> shape;
     std::vector<std::byte> bytes; ///< numel · dtypeSize(dtype) bytes
 
-    int64_t numel() const;
+    int64_t numel() const { return numelOf(shape); }
     static OwnedTensor fromFloats(std::string name, std::vector<int64_t> shape, const std::vector<float> &values);
 };
 

@@ -17,15 +17,7 @@ namespace ql {
 
 namespace {
 /// A line of text quoted in a message: at most 80 bytes, cut on a UTF-8 boundary.
-std::string quoteLine(const std::string &s)
-{
-    if (s.size() <= 80)
-        return s;
-    std::size_t n = 80;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80)
-        --n;
-    return s.substr(0, n) + "...";
-}
+std::string quoteLine(const std::string &s) { return clipUtf8(s, 80); }
 
 std::string hexByte(int8_t b)
 {

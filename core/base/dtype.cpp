@@ -33,6 +33,16 @@ const DTypeInfo &info(DType t)
             return i;
     return kDTypes[0];
 }
+/// The type whose `field` spells `text` (one of the names above), into `out`; false when none does.
+bool findBy(const char *DTypeInfo::*field, const std::string &text, DType &out)
+{
+    for (const auto &i : kDTypes)
+        if (text == i.*field) {
+            out = i.type;
+            return true;
+        }
+    return false;
+}
 } // namespace
 
 const char *dtypeName(DType t) { return info(t).name; }
@@ -40,34 +50,15 @@ std::size_t dtypeSize(DType t) { return info(t).size; }
 bool dtypeIsFloating(DType t) { return info(t).floating; }
 const char *dtypeStorageClass(DType t) { return info(t).storage; }
 const char *dtypeSafetensorsName(DType t) { return info(t).safetensors; }
-bool dtypeFromStorageClass(const std::string &cls, DType &out)
-{
-    for (const auto &i : kDTypes)
-        if (cls == i.storage) {
-            out = i.type;
-            return true;
-        }
-    return false;
-}
-bool dtypeFromSafetensors(const std::string &name, DType &out)
-{
-    for (const auto &i : kDTypes)
-        if (name == i.safetensors) {
-            out = i.type;
-            return true;
-        }
-    return false;
-}
+bool dtypeFromStorageClass(const std::string &cls, DType &out) { return findBy(&DTypeInfo::storage, cls, out); }
+bool dtypeFromSafetensors(const std::string &name, DType &out) { return findBy(&DTypeInfo::safetensors, name, out); }
 bool dtypeFromTorchName(const std::string &name, DType &out)
 {
     static const std::pair<const char *, DType> aliases[] = {
         {"float", DType::Float32}, {"double", DType::Float64}, {"half", DType::Float16}, {"long", DType::Int64},
         {"int", DType::Int32},     {"short", DType::Int16},    {"uint8", DType::UInt8}, {"int8", DType::Int8}};
-    for (const auto &i : kDTypes)
-        if (name == i.name) {
-            out = i.type;
-            return true;
-        }
+    if (findBy(&DTypeInfo::name, name, out))
+        return true;
     for (const auto &[n, t] : aliases)
         if (name == n) {
             out = t;

@@ -46,6 +46,17 @@ inline std::string validUtf8Prefix(std::string_view s, std::size_t maxBytes = st
     return out;
 }
 
+/// `s` cut to at most `maxBytes` bytes before a UTF-8 code point and marked "..." when cut: quoting in a message.
+inline std::string clipUtf8(const std::string &s, std::size_t maxBytes)
+{
+    if (s.size() <= maxBytes)
+        return s;
+    std::size_t n = maxBytes;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80)
+        --n;
+    return s.substr(0, n) + "...";
+}
+
 /// Text made valid UTF-8 for JSON output (no length limit).
 inline std::string toValidUtf8(std::string_view s) { return validUtf8Prefix(s); }
 

@@ -1,5 +1,7 @@
 #include "inspection/advice.h"
 
+#include "base/numberformat.h"
+
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -7,13 +9,6 @@
 namespace ql {
 
 namespace {
-std::string fmt(const char *f, double v)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
-
 /// A float32 row-vector view over `w` (n values), so the core's strategies can quantize one row on its own.
 TensorData rowView(const std::vector<float> &w, const std::string &name)
 {

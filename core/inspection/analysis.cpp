@@ -1,5 +1,7 @@
 #include "inspection/analysis.h"
 
+#include "base/numberformat.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -34,13 +36,6 @@ void Histogram::add(double v)
 uint64_t Histogram::total() const { return std::accumulate(counts.begin(), counts.end(), uint64_t(0)); }
 
 namespace {
-
-std::string fmt(const char *f, double v)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 /// Largest and next-largest |w| of a row, tracked in one pass.
 ScaleSetter findSetter(const float *w, int64_t n, float clipAbove)

@@ -38,6 +38,7 @@ enum class SnrDiagnosis {
     NearZero,  ///< the signal sits near the 1e-10 noise floor of the SNR formula: a low SNR without real damage
     Tiny,      ///< so few values that one of them decides the SNR
     Outlier,   ///< real damage: one weight per row stretches the scale, the rest get few codes
+    Last = Outlier,
 };
 
 /// Everything the tensor drill-down shows, computed from the FP32 source and the INT8 codes (no Qt).

@@ -1,6 +1,7 @@
 #include "inspection/report.h"
 
 #include "artifacts/artifacts.h"
+#include "base/enumnames.h"
 #include "base/errors.h"
 #include "base/mappedfile.h"
 #include "inspection/summary.h"
@@ -177,22 +178,11 @@ std::optional<ReportFormat> reportFormatFromPath(const fs::path &path)
     return ext.size() > 1 ? parseReportFormat(ext.substr(1)) : std::nullopt;
 }
 
-const char *reportFormatName(ReportFormat f)
-{
-    switch (f) {
-    case ReportFormat::Html:
-        return "html";
-    case ReportFormat::Markdown:
-        return "md";
-    case ReportFormat::Pdf:
-        return "pdf";
-    case ReportFormat::Csv:
-        return "csv";
-    case ReportFormat::Json:
-        return "json";
-    }
-    return "";
-}
+constexpr EnumName<ReportFormat> kReportFormatNames[] = {
+    {ReportFormat::Html, "html"}, {ReportFormat::Markdown, "md"}, {ReportFormat::Pdf, "pdf"},
+    {ReportFormat::Csv, "csv"}, {ReportFormat::Json, "json"}};
+static_assert(namesEveryEnumerator(kReportFormatNames));
+const char *reportFormatName(ReportFormat f) { return enumName(kReportFormatNames, f); }
 
 bool reportNeedsFigures(ReportFormat f)
 {
@@ -210,35 +200,17 @@ std::string sha256OfFile(const fs::path &path)
     return sha256Hex(map->data(), map->size());
 }
 
-const char *diagnosisName(SnrDiagnosis d)
-{
-    switch (d) {
-    case SnrDiagnosis::None:
-        return "none";
-    case SnrDiagnosis::AllZero:
-        return "all_zero";
-    case SnrDiagnosis::NearZero:
-        return "near_zero";
-    case SnrDiagnosis::Tiny:
-        return "tiny";
-    case SnrDiagnosis::Outlier:
-        return "outlier";
-    }
-    return "";
-}
+constexpr EnumName<SnrDiagnosis> kDiagnosisNames[] = {
+    {SnrDiagnosis::None, "none"}, {SnrDiagnosis::AllZero, "all_zero"}, {SnrDiagnosis::NearZero, "near_zero"},
+    {SnrDiagnosis::Tiny, "tiny"}, {SnrDiagnosis::Outlier, "outlier"}};
+static_assert(namesEveryEnumerator(kDiagnosisNames));
+const char *diagnosisName(SnrDiagnosis d) { return enumName(kDiagnosisNames, d); }
 
-const char *checkLevelName(ReportCheck::Level l)
-{
-    switch (l) {
-    case ReportCheck::Pass:
-        return "pass";
-    case ReportCheck::Warning:
-        return "warning";
-    case ReportCheck::Blocking:
-        return "blocking";
-    }
-    return "";
-}
+constexpr EnumName<ReportCheck::Level> kCheckLevelNames[] = {
+    {ReportCheck::Level::Pass, "pass"}, {ReportCheck::Level::Warning, "warning"},
+    {ReportCheck::Level::Blocking, "blocking"}};
+static_assert(namesEveryEnumerator(kCheckLevelNames));
+const char *checkLevelName(ReportCheck::Level l) { return enumName(kCheckLevelNames, l); }
 
 ReportCheck::Level ReportData::verdict() const
 {

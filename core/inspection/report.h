@@ -21,7 +21,7 @@ constexpr uint64_t kMatmulBaseCu = chain::kMatmulBaseUnits;       ///< sol_matmu
 constexpr uint64_t kTransactionCuLimit = chain::kMaxComputeUnits; ///< compute units a transaction may use
 constexpr uint64_t kShardExtraTransactions = 2;                   ///< create + finalize around the upload chunks
 
-enum class ReportFormat { Html, Markdown, Pdf, Csv, Json };
+enum class ReportFormat { Html, Markdown, Pdf, Csv, Json, Last = Json };
 /// "html", "md", "pdf", "csv", "json" (also "markdown"); nullopt for anything else.
 std::optional<ReportFormat> parseReportFormat(const std::string &name);
 /// From the output file's extension (.html/.htm, .md, .pdf, .csv, .json); nullopt when unknown.
@@ -105,7 +105,7 @@ struct ReportComparison
 /// One thing the report checked, for the verdict block.
 struct ReportCheck
 {
-    enum Level { Pass, Warning, Blocking };
+    enum Level { Pass, Warning, Blocking, Last = Blocking };
     Level level = Pass;
     std::string what;
 };

@@ -1,6 +1,7 @@
 // The report's sections, in the order a reviewer reads them: verdict, what was reviewed, then the evidence.
 #include "inspection/reportwriters.h"
 
+#include "base/numberformat.h"
 #include "inspection/summary.h"
 
 #include <cmath>
@@ -10,12 +11,6 @@ namespace ql {
 
 namespace {
 
-std::string fmt(const char *format, double v)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, format, v);
-    return buf;
-}
 std::string db(const std::optional<double> &v) { return v ? fmt("%.2f", *v) : std::string("undefined"); }
 std::string sci(double v) { return fmt("%.3g", v); }
 std::string count(uint64_t v) { return groupDigits(v); }

@@ -2,6 +2,8 @@
 // flavour only changes how figures are referenced and which CSS is emitted (QTextDocument reads a CSS subset).
 #include "inspection/reportwriters.h"
 
+#include "base/numberformat.h"
+#include "base/enumnames.h"
 #include "inspection/summary.h"
 
 #include <algorithm>
@@ -58,24 +60,24 @@ td{font-size:7.5pt}
 td.h{font-family:"DejaVu Sans Mono";font-size:7pt}
 )CSS";
 
-const char *verdictLabel(ReportCheck::Level l)
-{
-    switch (l) {
-    case ReportCheck::Pass:
-        return "PASS — ready for sign-off";
-    case ReportCheck::Warning:
-        return "REVIEW — read the warnings before signing off";
-    case ReportCheck::Blocking:
-        return "BLOCKED — do not deploy";
-    }
-    return "";
-}
+constexpr EnumName<ReportCheck::Level> kVerdictLabels[] = {
+    {ReportCheck::Level::Pass, "PASS — ready for sign-off"},
+    {ReportCheck::Level::Warning, "REVIEW — read the warnings before signing off"},
+    {ReportCheck::Level::Blocking, "BLOCKED — do not deploy"}};
+static_assert(namesEveryEnumerator(kVerdictLabels));
+const char *verdictLabel(ReportCheck::Level l) { return enumName(kVerdictLabels, l); }
 
-std::string fmt(const char *format, double v)
+/// Writes a section's tables and its figures in the order the section asks for.
+template <typename Tables, typename Figures>
+void inSectionOrder(const ReportSection &s, Tables tables, Figures figures)
 {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, format, v);
-    return buf;
+    if (s.tablesFirst) {
+        tables();
+        figures();
+    } else {
+        figures();
+        tables();
+    }
 }
 
 /// The figures the verdict block shows beside the checks.
@@ -300,13 +302,7 @@ std::string renderHtml(const ReportData &r, const std::vector<ReportSection> &se
             }
             h += "</tr></table>\n";
         };
-        if (s.tablesFirst) {
-            tables();
-            figs();
-        } else {
-            figs();
-            tables();
-        }
+        inSectionOrder(s, tables, figs);
     }
     h += "</body></html>\n";
     return h;
@@ -361,13 +357,7 @@ std::string renderMarkdown(const ReportData &r, const std::vector<ReportSection>
                     m += "![" + mdEscape(f.title) + "](<" + imageDir + "/" + f.id + ".png>)\n\n*" + mdEscape(f.title) +
                          (f.caption.empty() ? "" : ". " + mdEscape(f.caption)) + "*\n\n";
         };
-        if (s.tablesFirst) {
-            tables();
-            figs();
-        } else {
-            figs();
-            tables();
-        }
+        inSectionOrder(s, tables, figs);
     }
     return m;
 }

@@ -1,5 +1,6 @@
 #include "inspection/summary.h"
 
+#include "base/enumnames.h"
 #include "inspection/analysis.h"
 
 #include <algorithm>
@@ -20,22 +21,11 @@ SnrBand snrBand(const std::optional<double> &snr)
     return SnrBand::Investigate;
 }
 
-const char *snrBandName(SnrBand b)
-{
-    switch (b) {
-    case SnrBand::Excellent:
-        return "excellent";
-    case SnrBand::Good:
-        return "good";
-    case SnrBand::Acceptable:
-        return "acceptable";
-    case SnrBand::Investigate:
-        return "investigate";
-    case SnrBand::Undefined:
-        return "all-zero";
-    }
-    return "";
-}
+constexpr EnumName<SnrBand> kSnrBandNames[] = {
+    {SnrBand::Excellent, "excellent"}, {SnrBand::Good, "good"}, {SnrBand::Acceptable, "acceptable"},
+    {SnrBand::Investigate, "investigate"}, {SnrBand::Undefined, "all-zero"}};
+static_assert(namesEveryEnumerator(kSnrBandNames));
+const char *snrBandName(SnrBand b) { return enumName(kSnrBandNames, b); }
 
 std::string snrBandDescription(SnrBand b)
 {

@@ -12,7 +12,7 @@ Json summaryJson(const QuantizeResult &r);
 Json tensorRowJson(const QuantizeResult &r, const QuantizedTensor &t);
 
 /// The seed's quality bands: > 40 excellent, 30-40 good, 20-30 acceptable, < 20 investigate.
-enum class SnrBand { Excellent, Good, Acceptable, Investigate, Undefined };
+enum class SnrBand { Excellent, Good, Acceptable, Investigate, Undefined, Last = Undefined };
 /// The one definition of the band limits (dB): every front end, plot line and legend reads these.
 struct SnrBandLimits
 {

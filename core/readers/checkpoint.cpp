@@ -1,6 +1,7 @@
 #include "readers/checkpoint.h"
 #include "readers/pickle.h"
 
+#include "base/enumnames.h"
 #include "base/errors.h"
 #include "base/jsondepth.h"
 #include "base/mappedfile.h"
@@ -15,18 +16,11 @@
 
 namespace ql {
 
-const char *formatName(CheckpointFormat f)
-{
-    switch (f) {
-    case CheckpointFormat::TorchZip:
-        return "torch.save (zip)";
-    case CheckpointFormat::TorchLegacy:
-        return "torch.save (legacy)";
-    case CheckpointFormat::Safetensors:
-        return "safetensors";
-    }
-    return "?";
-}
+constexpr EnumName<CheckpointFormat> kFormatNames[] = {
+    {CheckpointFormat::TorchZip, "torch.save (zip)"}, {CheckpointFormat::TorchLegacy, "torch.save (legacy)"},
+    {CheckpointFormat::Safetensors, "safetensors"}};
+static_assert(namesEveryEnumerator(kFormatNames));
+const char *formatName(CheckpointFormat f) { return enumName(kFormatNames, f, "?"); }
 
 const TensorData *Checkpoint::find(const std::string &name) const
 {

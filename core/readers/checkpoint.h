@@ -13,7 +13,7 @@ namespace ql {
 struct PyObject;
 
 /// Which container a checkpoint came in.
-enum class CheckpointFormat { TorchZip, TorchLegacy, Safetensors };
+enum class CheckpointFormat { TorchZip, TorchLegacy, Safetensors, Last = Safetensors };
 const char *formatName(CheckpointFormat f);
 
 /// Everything QuantLens takes from a checkpoint: its tensors (views into a memory map) and its configuration.

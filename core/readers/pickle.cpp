@@ -12,6 +12,17 @@
 
 namespace ql {
 
+namespace {
+/// The unsigned integer of sizeof(T) little-endian bytes (pickle's binary lengths and indices).
+template <typename T>
+T littleEndian(std::span<const std::byte> b)
+{
+    T v = 0;
+    for (std::size_t i = sizeof(T); i-- > 0;)
+        v = static_cast<T>((v << 8) | T(b[i]));
+    return v;
+}
+} // namespace
 
 const PyObject *PyObject::get(const std::string &key) const
 {
@@ -59,27 +70,9 @@ std::span<const std::byte> Unpickler::take(uint64_t n)
     return s;
 }
 uint8_t Unpickler::u8() { return static_cast<uint8_t>(take(1)[0]); }
-uint16_t Unpickler::u16()
-{
-    auto b = take(2);
-    return static_cast<uint16_t>(uint16_t(b[0]) | uint16_t(b[1]) << 8);
-}
-uint32_t Unpickler::u32()
-{
-    auto b = take(4);
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; --i)
-        v = (v << 8) | uint32_t(b[i]);
-    return v;
-}
-uint64_t Unpickler::u64()
-{
-    auto b = take(8);
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i)
-        v = (v << 8) | uint64_t(b[i]);
-    return v;
-}
+uint16_t Unpickler::u16() { return littleEndian<uint16_t>(take(2)); }
+uint32_t Unpickler::u32() { return littleEndian<uint32_t>(take(4)); }
+uint64_t Unpickler::u64() { return littleEndian<uint64_t>(take(8)); }
 std::string Unpickler::line()
 {
     std::string s;
@@ -138,6 +131,33 @@ const PyObject *Unpickler::makeString(std::string s, PyObject::Type t)
     o->text = std::move(s);
     return o;
 }
+const PyObject *Unpickler::makeBool(bool v)
+{
+    auto o = m_arena.make(PyObject::Type::Bool);
+    o->boolean = v;
+    return o;
+}
+const PyObject *Unpickler::makeFloat(double v)
+{
+    auto o = m_arena.make(PyObject::Type::Float);
+    o->real = v;
+    return o;
+}
+const PyObject *Unpickler::makeSequence(PyObject::Type t, std::vector<const PyObject *> items)
+{
+    auto o = m_arena.make(t);
+    o->items = std::move(items);
+    return o;
+}
+void Unpickler::extendTop(PyObject::Type t, const std::vector<const PyObject *> &items, const char *opcode)
+{
+    const PyObject *target = top();
+    if (target->type != t)
+        fail(std::string(opcode) + " to a value that is not a " + (t == PyObject::Type::Set ? "set" : "list") + ": " +
+             describe(target));
+    auto &to = const_cast<PyObject *>(target)->items;
+    to.insert(to.end(), items.begin(), items.end());
+}
 const PyObject *Unpickler::makeLong(std::span<const std::byte> b)
 {
     if (b.empty())
@@ -154,6 +174,16 @@ const PyObject *Unpickler::makeLong(std::span<const std::byte> b)
         v |= uint64_t(uint8_t(b[i])) << (8 * i);
     }
     return makeInt(static_cast<int64_t>(v));
+}
+
+uint64_t Unpickler::memoIndexLine(const char *opcode)
+{
+    const std::string s = line();
+    char *end = nullptr;
+    const unsigned long long idx = std::strtoull(s.c_str(), &end, 10);
+    if (end == s.c_str())
+        fail(std::string("bad ") + opcode + " index");
+    return idx;
 }
 
 void Unpickler::memoPut(uint64_t idx, const PyObject *o)
@@ -296,6 +326,23 @@ std::optional<std::string> decodeStringLiteral(const std::string &s)
     return out;
 }
 
+/// The container an opcode makes: EMPTY_TUPLE / TUPLE, EMPTY_LIST / LIST, EMPTY_DICT, EMPTY_SET / FROZENSET.
+PyObject::Type containerType(uint8_t op)
+{
+    switch (op) {
+    case ')':
+    case 't':
+        return PyObject::Type::Tuple;
+    case ']':
+    case 'l':
+        return PyObject::Type::List;
+    case '}':
+        return PyObject::Type::Dict;
+    default:
+        return PyObject::Type::Set;
+    }
+}
+
 } // namespace
 
 void Unpickler::setItems(const PyObject *dict, const std::vector<const PyObject *> &kv)
@@ -409,12 +456,9 @@ const PyObject *Unpickler::load()
             push(m_arena.make(PyObject::Type::None));
             break;
         case 0x88:
-        case 0x89: {
-            auto b = m_arena.make(PyObject::Type::Bool);
-            b->boolean = op == 0x88;
-            push(b);
+        case 0x89:
+            push(makeBool(op == 0x88));
             break;
-        }
         case 'J':
             push(makeInt(static_cast<int32_t>(u32())));
             break;
@@ -438,9 +482,7 @@ const PyObject *Unpickler::load()
         case 'L': {
             std::string s = line();
             if (op == 'I' && (s == "00" || s == "01")) {
-                auto b = m_arena.make(PyObject::Type::Bool);
-                b->boolean = s == "01";
-                push(b);
+                push(makeBool(s == "01"));
                 break;
             }
             if (!s.empty() && s.back() == 'L')
@@ -464,9 +506,7 @@ const PyObject *Unpickler::load()
             const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
             if (ec != std::errc() || end != s.data() + s.size())
                 fail("bad float literal '" + s.substr(0, 40) + "'");
-            auto f = m_arena.make(PyObject::Type::Float);
-            f->real = v;
-            push(f);
+            push(makeFloat(v));
             break;
         }
         case 'G': {
@@ -476,9 +516,7 @@ const PyObject *Unpickler::load()
                 bits = (bits << 8) | uint64_t(b[i]); // big endian
             double v;
             std::memcpy(&v, &bits, 8);
-            auto f = m_arena.make(PyObject::Type::Float);
-            f->real = v;
-            push(f);
+            push(makeFloat(v));
             break;
         }
         case 'X':
@@ -515,33 +553,24 @@ const PyObject *Unpickler::load()
                             (op == 'T' || op == 'U') ? PyObject::Type::String : PyObject::Type::Bytes));
             break;
         }
-        case ')':
-            push(m_arena.make(PyObject::Type::Tuple));
+        case ')':  // EMPTY_TUPLE
+        case ']':  // EMPTY_LIST
+        case '}':  // EMPTY_DICT
+        case 0x8f: // EMPTY_SET
+            push(m_arena.make(containerType(op)));
             break;
-        case 't': {
-            auto t = m_arena.make(PyObject::Type::Tuple);
-            t->items = popMark();
-            push(t);
+        case 't':  // TUPLE
+        case 'l':  // LIST
+        case 0x91: // FROZENSET
+            push(makeSequence(containerType(op), popMark()));
             break;
-        }
         case 0x85:
         case 0x86:
         case 0x87: {
-            const int n = op - 0x84;
-            auto t = m_arena.make(PyObject::Type::Tuple);
-            t->items.resize(n);
-            for (int i = n - 1; i >= 0; --i)
-                t->items[i] = pop();
-            push(t);
-            break;
-        }
-        case ']':
-            push(m_arena.make(PyObject::Type::List));
-            break;
-        case 'l': {
-            auto l = m_arena.make(PyObject::Type::List);
-            l->items = popMark();
-            push(l);
+            std::vector<const PyObject *> items(op - 0x84);
+            for (auto it = items.rbegin(); it != items.rend(); ++it)
+                *it = pop();
+            push(makeSequence(PyObject::Type::Tuple, std::move(items)));
             break;
         }
         case 'a': {
@@ -553,17 +582,10 @@ const PyObject *Unpickler::load()
             break;
         }
         case 'e': {
-            auto vs = popMark();
-            auto l = top();
-            if (l->type != PyObject::Type::List)
-                fail("APPENDS to a value that is not a list: " + describe(l));
-            auto &items = const_cast<PyObject *>(l)->items;
-            items.insert(items.end(), vs.begin(), vs.end());
+            const auto items = popMark();
+            extendTop(PyObject::Type::List, items, "APPENDS");
             break;
         }
-        case '}':
-            push(m_arena.make(PyObject::Type::Dict));
-            break;
         case 'd': {
             auto kv = popMark();
             auto d = m_arena.make(PyObject::Type::Dict);
@@ -582,33 +604,14 @@ const PyObject *Unpickler::load()
             setItems(top(), kv);
             break;
         }
-        case 0x8f:
-            push(m_arena.make(PyObject::Type::Set));
-            break;
         case 0x90: {
-            auto vs = popMark();
-            auto s = top();
-            if (s->type != PyObject::Type::Set)
-                fail("ADDITEMS to a value that is not a set");
-            auto &items = const_cast<PyObject *>(s)->items;
-            items.insert(items.end(), vs.begin(), vs.end());
+            const auto items = popMark();
+            extendTop(PyObject::Type::Set, items, "ADDITEMS");
             break;
         }
-        case 0x91: {
-            auto s = m_arena.make(PyObject::Type::Set);
-            s->items = popMark();
-            push(s);
+        case 'p':
+            memoPut(memoIndexLine("PUT"), top());
             break;
-        }
-        case 'p': {
-            const std::string s = line();
-            char *end = nullptr;
-            const unsigned long long idx = std::strtoull(s.c_str(), &end, 10);
-            if (end == s.c_str())
-                fail("bad PUT index");
-            memoPut(idx, top());
-            break;
-        }
         case 'q':
             memoPut(u8(), top());
             break;
@@ -618,15 +621,9 @@ const PyObject *Unpickler::load()
         case 0x94:
             memoPut(m_memo.size(), top());
             break;
-        case 'g': {
-            const std::string s = line();
-            char *end = nullptr;
-            const unsigned long long idx = std::strtoull(s.c_str(), &end, 10);
-            if (end == s.c_str())
-                fail("bad GET index");
-            push(memoGet(idx));
+        case 'g':
+            push(memoGet(memoIndexLine("GET")));
             break;
-        }
         case 'h':
             push(memoGet(u8()));
             break;
@@ -675,18 +672,14 @@ const PyObject *Unpickler::load()
         case 'i': { // INST module name: calls the class
             const std::string module = line();
             const std::string name = line();
-            auto args = m_arena.make(PyObject::Type::Tuple);
-            args->items = popMark();
-            push(call(global(module, name), args));
+            push(call(global(module, name), makeSequence(PyObject::Type::Tuple, popMark())));
             break;
         }
         case 'o': { // OBJ: calls the class
             auto items = popMark();
             if (items.empty())
                 fail("OBJ without a class");
-            auto args = m_arena.make(PyObject::Type::Tuple);
-            args->items.assign(items.begin() + 1, items.end());
-            push(call(items[0], args));
+            push(call(items[0], makeSequence(PyObject::Type::Tuple, {items.begin() + 1, items.end()})));
             break;
         }
         case 'b': {

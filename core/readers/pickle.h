@@ -114,12 +114,20 @@ private:
     const PyObject *makeInt(int64_t v);
     const PyObject *makeString(std::string s, PyObject::Type t = PyObject::Type::String);
     const PyObject *makeLong(std::span<const std::byte> bytes);
+    const PyObject *makeBool(bool v);
+    const PyObject *makeFloat(double v);
+    /// A new tuple, list or set holding `items`.
+    const PyObject *makeSequence(PyObject::Type t, std::vector<const PyObject *> items);
+    /// APPENDS / ADDITEMS (`opcode`, for the error): `items` added to the list or set of type `t` on top of the stack.
+    void extendTop(PyObject::Type t, const std::vector<const PyObject *> &items, const char *opcode);
     const PyObject *global(const std::string &module, const std::string &name);
     const PyObject *call(const PyObject *callable, const PyObject *args);
     const PyObject *rebuildTensor(const std::vector<const PyObject *> &args);
     struct Constructors; ///< the allow list: name -> handler (pickleconstructors.cpp)
     void setItems(const PyObject *dict, const std::vector<const PyObject *> &kv);
     void build(const PyObject *obj, const PyObject *state);
+    /// The decimal memo index on the line of a protocol-0 PUT / GET (`opcode`, for the error).
+    uint64_t memoIndexLine(const char *opcode);
     void memoPut(uint64_t idx, const PyObject *o);
     const PyObject *memoGet(uint64_t idx) const;
 

@@ -76,12 +76,15 @@ struct Unpickler::Constructors
         return u.makeString(std::move(out), PyObject::Type::Bytes);
     }
 
+    /// A new tuple or set of the items of the first argument (none without one).
+    static const PyObject *itemsOfFirst(Unpickler &u, PyObject::Type t, const Items &a)
+    {
+        return u.makeSequence(t, !a.empty() && a[0] ? a[0]->items : Items{});
+    }
+
     static const PyObject *set(Unpickler &u, const std::string &, const Items &a)
     {
-        auto s = u.m_arena.make(PyObject::Type::Set);
-        if (!a.empty() && a[0])
-            s->items = a[0]->items;
-        return s;
+        return itemsOfFirst(u, PyObject::Type::Set, a);
     }
 
     /// copyreg._reconstructor(cls, object, None): a plain object whose state BUILD fills in.
@@ -105,10 +108,7 @@ struct Unpickler::Constructors
 
     static const PyObject *size(Unpickler &u, const std::string &, const Items &a)
     {
-        auto t = u.m_arena.make(PyObject::Type::Tuple);
-        if (!a.empty() && a[0])
-            t->items = a[0]->items;
-        return t;
+        return itemsOfFirst(u, PyObject::Type::Tuple, a);
     }
 
     static const PyObject *numpyDtype(Unpickler &u, const std::string &name, const Items &a)

@@ -8,14 +8,6 @@
 
 namespace ql {
 
-int64_t TensorData::numel() const
-{
-    int64_t n = 1;
-    for (auto s : shape)
-        n *= s;
-    return n;
-}
-
 bool TensorData::isContiguous() const
 {
     if (bigEndian && dtypeSize(dtype) > 1)

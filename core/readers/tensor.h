@@ -1,5 +1,6 @@
 #pragma once
 #include "base/dtype.h"
+#include "base/shape.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +23,7 @@ struct TensorData
     bool bigEndian = false;
     std::string storageKey;          ///< tensors sharing a key share bytes (tied weights)
 
-    int64_t numel() const;
+    int64_t numel() const { return numelOf(shape); }
     std::size_t dims() const { return shape.size(); }
     /// Row-major contiguous, little endian: elements can be read straight from storage.
     bool isContiguous() const;

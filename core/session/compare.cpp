@@ -1,5 +1,6 @@
 #include "session/compare.h"
 
+#include "base/enumnames.h"
 #include "base/errors.h"
 
 #include <algorithm>
@@ -9,22 +10,11 @@
 
 namespace ql {
 
-const char *statusName(TensorStatus s)
-{
-    switch (s) {
-    case TensorStatus::Same:
-        return "same";
-    case TensorStatus::Changed:
-        return "changed";
-    case TensorStatus::Reshaped:
-        return "reshaped";
-    case TensorStatus::Added:
-        return "added";
-    case TensorStatus::Removed:
-        return "removed";
-    }
-    return "?";
-}
+constexpr EnumName<TensorStatus> kStatusNames[] = {
+    {TensorStatus::Same, "same"}, {TensorStatus::Changed, "changed"}, {TensorStatus::Reshaped, "reshaped"},
+    {TensorStatus::Added, "added"}, {TensorStatus::Removed, "removed"}};
+static_assert(namesEveryEnumerator(kStatusNames));
+const char *statusName(TensorStatus s) { return enumName(kStatusNames, s, "?"); }
 
 const TensorDelta *CompareResult::find(const std::string &name) const
 {
@@ -149,6 +139,18 @@ bool sameShape(const QuantizedTensor &a, const QuantizedTensor &b)
     return a.shape == b.shape && a.rows == b.rows && a.cols == b.cols && a.size == b.size;
 }
 
+/// A tensor only one side holds: Removed (only in A) or Added (only in B), with that side's SNR.
+TensorDelta oneSidedDelta(const QuantizedTensor &t, TensorStatus status)
+{
+    const bool inA = status == TensorStatus::Removed;
+    TensorDelta d;
+    d.name = t.name;
+    d.status = status;
+    (inA ? d.a : d.b) = &t;
+    (inA ? d.snrA : d.snrB) = t.stats.snrDb();
+    return d;
+}
+
 TensorDelta pairDelta(const QuantizedTensor &qa, const QuantizedTensor &qb, const Session &a, const Session &b,
                       Fp32Reader &reader)
 {
@@ -198,28 +200,18 @@ uint64_t fp32Work(const Session &a, const Session &b)
     return total;
 }
 
+/// The summary's count of each status, in TensorStatus order.
+constexpr int CompareSummary::*kStatusCounts[] = {&CompareSummary::same, &CompareSummary::changed,
+                                                  &CompareSummary::reshaped, &CompareSummary::added,
+                                                  &CompareSummary::removed};
+static_assert(std::size(kStatusCounts) == std::size_t(TensorStatus::Last) + 1);
+
 void summarize(CompareResult &r)
 {
     CompareSummary &s = r.summary;
     std::vector<std::pair<double, const TensorDelta *>> ranked;
     for (const auto &d : r.tensors) {
-        switch (d.status) {
-        case TensorStatus::Same:
-            ++s.same;
-            break;
-        case TensorStatus::Changed:
-            ++s.changed;
-            break;
-        case TensorStatus::Reshaped:
-            ++s.reshaped;
-            break;
-        case TensorStatus::Added:
-            ++s.added;
-            break;
-        case TensorStatus::Removed:
-            ++s.removed;
-            break;
-        }
+        ++(s.*kStatusCounts[std::size_t(d.status)]);
         if (d.status != TensorStatus::Changed)
             continue;
         double key = 0;
@@ -328,19 +320,9 @@ CompareResult compare(const Session &a, const Session &b, const CompareOptions &
     auto ia = ra.tensors.begin(), ib = rb.tensors.begin();
     while (ia != ra.tensors.end() || ib != rb.tensors.end()) {
         if (ib == rb.tensors.end() || (ia != ra.tensors.end() && ia->name < ib->name)) {
-            TensorDelta d;
-            d.name = ia->name;
-            d.status = TensorStatus::Removed;
-            d.a = &*ia++;
-            d.snrA = d.a->stats.snrDb();
-            out.tensors.push_back(std::move(d));
+            out.tensors.push_back(oneSidedDelta(*ia++, TensorStatus::Removed));
         } else if (ia == ra.tensors.end() || ib->name < ia->name) {
-            TensorDelta d;
-            d.name = ib->name;
-            d.status = TensorStatus::Added;
-            d.b = &*ib++;
-            d.snrB = d.b->stats.snrDb();
-            out.tensors.push_back(std::move(d));
+            out.tensors.push_back(oneSidedDelta(*ib++, TensorStatus::Added));
         } else {
             out.tensors.push_back(pairDelta(*ia++, *ib++, a, b, reader));
         }

@@ -18,6 +18,7 @@ enum class TensorStatus {
     Reshaped, ///< shape differs
     Added,    ///< only in B
     Removed,  ///< only in A
+    Last = Removed,
 };
 const char *statusName(TensorStatus s);
 

@@ -1,7 +1,9 @@
 #pragma once
 // Test support shared by tests/core and tests/cli: the golden comparison rules of compare_outputs.py in C++,
-// lenient parsing of Python-written JSON, and small file helpers. Header-only, no Qt, no core dependency (the shard
-// hashes are recomputed with OpenSSL's one-shot SHA256, not with the core's sha256Hex).
+// lenient parsing of Python-written JSON, and (from tests/common/files.h) the file helpers. Header-only, no Qt, no
+// core dependency (the shard hashes are recomputed with OpenSSL's one-shot SHA256, not with the core's sha256Hex).
+#include "../common/files.h"
+
 #include <nlohmann/json.hpp>
 #include <openssl/sha.h>
 
@@ -19,24 +21,6 @@ namespace qltest {
 
 using OJson = nlohmann::ordered_json;
 using PJson = nlohmann::json; // key order ignored when comparing
-
-inline std::string readFile(const std::filesystem::path &p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-inline void writeFile(const std::filesystem::path &p, const std::string &bytes)
-{
-    // Replace rather than truncate: ext4 flushes a truncated-and-rewritten file on close (auto_da_alloc), which
-    // makes loops over thousands of rewrites take minutes.
-    std::error_code ec;
-    std::filesystem::remove(p, ec);
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 /// Python's json writes -Infinity / Infinity / NaN, which are not JSON: they become null here, which is what the
 /// project writes for an undefined SNR (SPEC section 4).

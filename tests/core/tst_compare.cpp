@@ -2,6 +2,7 @@
 // apart checked against figures computed here independently (golden bins + manifests, FP32 read element by element)
 // and by torch + NumPy, a pair with removed/added/reshaped tensors, a pair whose shard layout differs, and the
 // SPEC §7 chunk arithmetic on synthetic buffers.
+#include "../common/files.h"
 #include "artifacts/artifacts.h"
 #include "base/errors.h"
 #include "base/json.h"
@@ -35,16 +36,10 @@ Session open(const fs::path &p, const Overrides &o = {})
     return openSession(p, opt);
 }
 
-std::string readAll(const fs::path &p)
-{
-    std::ifstream f(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), {}};
-}
-
 /// name -> manifest entry, over every group of a golden manifest.
 std::map<std::string, Json> manifestEntries(const fs::path &dir)
 {
-    const Json m = Json::parse(readAll(dir / "manifest.json"));
+    const Json m = Json::parse(qltest::readFile(dir / "manifest.json"));
     std::map<std::string, Json> out;
     for (const auto &[group, entries] : m.at("weights").items())
         for (const auto &[name, e] : entries.items())
@@ -201,7 +196,7 @@ private Q_SLOTS:
         const Session a = open(kMamba), b = open(kLegacy);
         const CompareResult r = compare(a, b);
         const auto ea = manifestEntries(kGoldMamba), eb = manifestEntries(kGoldLegacy);
-        const std::string binA = readAll(kGoldMamba / "weights_int8.bin"), binB = readAll(kGoldLegacy / "weights_int8.bin");
+        const std::string binA = qltest::readFile(kGoldMamba / "weights_int8.bin"), binB = qltest::readFile(kGoldLegacy / "weights_int8.bin");
         const Checkpoint ca = loadCheckpoint(kMamba), cb = loadCheckpoint(kLegacy);
         QCOMPARE(r.tensors.size(), ea.size());
         int changed = 0;

@@ -3,6 +3,7 @@
 // references, lying zip headers, hostile manifest/luts/overrides files. Each is refused with an input Error that
 // names the file and says what is wrong, or, where it is valid but odd, loaded correctly. Nothing may run: the
 // payloads would create /tmp/quantlens-hostile-pwned.
+#include "../common/files.h"
 #include "readers/checkpoint.h"
 #include "base/errors.h"
 #include "artifacts/luts.h"
@@ -20,22 +21,12 @@
 
 namespace fs = std::filesystem;
 
+using qltest::readFile;
+using qltest::writeFile;
+
 namespace {
 const fs::path kHostile = fs::path(QL_TEST_DATA) / "hostile";
 const char *const kSentinel = "/tmp/quantlens-hostile-pwned";
-
-std::string readFile(const fs::path &p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void writeFile(const fs::path &p, const std::string &bytes)
-{
-    std::ofstream(p, std::ios::binary | std::ios::trunc).write(bytes.data(), std::streamsize(bytes.size()));
-}
 
 /// What the fuzz harnesses do after loading: read every element, quantize, serialise.
 void exercise(const ql::Checkpoint &ck)

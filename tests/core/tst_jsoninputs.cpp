@@ -1,6 +1,7 @@
 // Wrong-typed fields in every JSON file the readers take from a user (issue 15, item 9): each is refused with an input
 // error naming the file and the field, never nlohmann's own text ("[json.exception.type_error.302] type must be
 // number, but is string", which names neither) and never another exception type.
+#include "../common/files.h"
 #include "artifacts/luts.h"
 #include "artifacts/manifest.h"
 #include "base/errors.h"
@@ -21,19 +22,6 @@ using nlohmann::json;
 
 namespace {
 const fs::path kGolden = QL_TEST_DATA "/golden";
-
-std::string readAll(const fs::path &p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void writeAll(const fs::path &p, const std::string &text)
-{
-    std::ofstream(p, std::ios::binary) << text;
-}
 
 /// Runs `load`; returns its ql::Error text, "" when it did not throw, or "OTHER: ..." for any other exception.
 template <typename F> std::string refusal(F load)
@@ -56,11 +44,30 @@ void checkMessage(const std::string &msg, const std::string &file, const QString
     QVERIFY2(QString::fromStdString(msg).contains(expect), msg.c_str());
 }
 
-void addRows()
+/// The columns of a field test: a JSON pointer, the value written there, and what the refusal must say.
+void addFieldColumns()
 {
     QTest::addColumn<QString>("pointer");
     QTest::addColumn<QString>("value");
     QTest::addColumn<QString>("expect");
+}
+
+/// One row of a field test, named pointer=value.
+void fieldRow(const char *pointer, const char *value, const char *expect)
+{
+    QTest::addRow("%s=%s", pointer, value) << pointer << value << expect;
+}
+
+/// Writes `doc` to `file` with the row's value at the row's pointer; `load` must refuse it with an input error that
+/// names `file` and says what the row expects.
+template <typename Load> void checkFieldRefused(json doc, const fs::path &file, Load load)
+{
+    QFETCH(QString, pointer);
+    QFETCH(QString, value);
+    QFETCH(QString, expect);
+    doc[json::json_pointer(pointer.toStdString())] = json::parse(value.toStdString());
+    qltest::writeFile(file, doc.dump(2));
+    checkMessage(refusal(load), file.string(), expect);
 }
 } // namespace
 
@@ -71,69 +78,53 @@ class TestJsonInputs : public QObject
 private Q_SLOTS:
     void manifestFields_data()
     {
-        addRows();
-        auto row = [](const char *ptr, const char *value, const char *expect) {
-            QTest::addRow("%s=%s", ptr, value) << ptr << value << expect;
-        };
-        row("/architecture", "5", "architecture");
-        row("/architecture/model_type", "7", "architecture.model_type");
-        row("/total_weight_bytes", "\"187026\"", "total_weight_bytes");
-        row("/shard_map", "[]", "shard_map");
-        row("/shard_map/shards", "{}", "shards");
-        row("/shard_map/shards/0/size", "\"x\"", "size");
-        row("/weights", "[]", "weights");
-        row("/weights/projections", "3", "projections");
-        row("/weights/projections/trunk.0.bias", "\"x\"", "trunk.0.bias");
-        row("/weights/projections/trunk.0.bias/scale", "\"0.5\"", "scale");
-        row("/weights/projections/trunk.0.bias/offset", "-1.5", "offset");
-        row("/weights/projections/trunk.0.bias/shape", "\"64\"", "shape");
-        row("/weights/projections/trunk.0.bias/shape/0", "true", "shape");
-        row("/weights/projections/trunk.0.bias/quantization", "1", "quantization");
-        row("/weights/projections/trunk.0.weight/scales", "{}", "scales");
-        row("/weights/projections/trunk.0.weight/scales/0", "\"x\"", "scales");
-        row("/weights/projections/trunk.0.weight/error", "[]", "error");
+        addFieldColumns();
+        fieldRow("/architecture", "5", "architecture");
+        fieldRow("/architecture/model_type", "7", "architecture.model_type");
+        fieldRow("/total_weight_bytes", "\"187026\"", "total_weight_bytes");
+        fieldRow("/shard_map", "[]", "shard_map");
+        fieldRow("/shard_map/shards", "{}", "shards");
+        fieldRow("/shard_map/shards/0/size", "\"x\"", "size");
+        fieldRow("/weights", "[]", "weights");
+        fieldRow("/weights/projections", "3", "projections");
+        fieldRow("/weights/projections/trunk.0.bias", "\"x\"", "trunk.0.bias");
+        fieldRow("/weights/projections/trunk.0.bias/scale", "\"0.5\"", "scale");
+        fieldRow("/weights/projections/trunk.0.bias/offset", "-1.5", "offset");
+        fieldRow("/weights/projections/trunk.0.bias/shape", "\"64\"", "shape");
+        fieldRow("/weights/projections/trunk.0.bias/shape/0", "true", "shape");
+        fieldRow("/weights/projections/trunk.0.bias/quantization", "1", "quantization");
+        fieldRow("/weights/projections/trunk.0.weight/scales", "{}", "scales");
+        fieldRow("/weights/projections/trunk.0.weight/scales/0", "\"x\"", "scales");
+        fieldRow("/weights/projections/trunk.0.weight/error", "[]", "error");
     }
     void manifestFields()
     {
-        QFETCH(QString, pointer);
-        QFETCH(QString, value);
-        QFETCH(QString, expect);
         QTemporaryDir tmp;
         const fs::path dir = tmp.path().toStdString();
-        json m = json::parse(readAll(kGolden / "mlp-small/manifest.json"));
-        m[json::json_pointer(pointer.toStdString())] = json::parse(value.toStdString());
-        writeAll(dir / "manifest.json", m.dump(2));
         fs::copy_file(kGolden / "mlp-small/weights_int8.bin", dir / "weights_int8.bin");
-        checkMessage(refusal([&] { ql::loadArtifacts(dir); }), (dir / "manifest.json").string(), expect);
+        checkFieldRefused(json::parse(qltest::readFile(kGolden / "mlp-small/manifest.json")), dir / "manifest.json",
+                          [&] { ql::loadArtifacts(dir); });
     }
 
     void lutsFields_data()
     {
-        addRows();
-        auto row = [](const char *ptr, const char *value, const char *expect) {
-            QTest::addRow("%s=%s", ptr, value) << ptr << value << expect;
-        };
-        row("", "[]", "not an object");
-        row("/format", "3", "format");
-        row("/luts", "{}", "\"luts\" is object");
-        row("/luts", "null", "\"luts\" is null");
-        row("/luts/0", "5", "luts[0] is number");
-        row("/luts/1/name", "1", "luts[1].name is number");
-        row("/luts/0/input_scale", "\"0.0625\"", "table 'silu': input_scale is string");
-        row("/luts/3/output_scale", "null", "table 'exp_neg': output_scale is null");
+        addFieldColumns();
+        fieldRow("", "[]", "not an object");
+        fieldRow("/format", "3", "format");
+        fieldRow("/luts", "{}", "\"luts\" is object");
+        fieldRow("/luts", "null", "\"luts\" is null");
+        fieldRow("/luts/0", "5", "luts[0] is number");
+        fieldRow("/luts/1/name", "1", "luts[1].name is number");
+        fieldRow("/luts/0/input_scale", "\"0.0625\"", "table 'silu': input_scale is string");
+        fieldRow("/luts/3/output_scale", "null", "table 'exp_neg': output_scale is null");
     }
     void lutsFields()
     {
-        QFETCH(QString, pointer);
-        QFETCH(QString, value);
-        QFETCH(QString, expect);
         QTemporaryDir tmp;
         const fs::path dir = tmp.path().toStdString();
-        json j = json::parse(readAll(kGolden / "luts-default/luts.json"));
-        j[json::json_pointer(pointer.toStdString())] = json::parse(value.toStdString());
-        writeAll(dir / "luts.json", j.dump(2));
         fs::copy_file(kGolden / "luts-default/luts.bin", dir / "luts.bin");
-        checkMessage(refusal([&] { ql::readLutScales(dir); }), (dir / "luts.json").string(), expect);
+        checkFieldRefused(json::parse(qltest::readFile(kGolden / "luts-default/luts.json")), dir / "luts.json",
+                          [&] { ql::readLutScales(dir); });
     }
 
     void lutsMissingFields()
@@ -141,9 +132,9 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const fs::path dir = tmp.path().toStdString();
         for (const char *field : { "name", "input_scale", "output_scale" }) {
-            json j = json::parse(readAll(kGolden / "luts-default/luts.json"));
+            json j = json::parse(qltest::readFile(kGolden / "luts-default/luts.json"));
             j["luts"][2].erase(field);
-            writeAll(dir / "luts.json", j.dump());
+            qltest::writeFile(dir / "luts.json", j.dump());
             checkMessage(
                 refusal([&] { ql::readLutScales(dir); }), (dir / "luts.json").string(), QString(field) + " is missing");
         }
@@ -151,31 +142,23 @@ private Q_SLOTS:
 
     void overridesFields_data()
     {
-        addRows();
-        auto row = [](const char *ptr, const char *value, const char *expect) {
-            QTest::addRow("%s=%s", ptr, value) << ptr << value << expect;
-        };
-        row("/format", "1", "\"format\"");
-        row("/overrides", "{}", "\"overrides\"");
-        row("/overrides/0", "\"*\"", "rule 0");
-        row("/overrides/0/match", "7", "rule 0");
-        row("/overrides/0/strategy", "[]", "rule 0 (match \"trunk.*\")");
-        row("/overrides/0/strategy", "3", "\"strategy\" is number, not a strategy name");
-        row("/overrides/0/percentile", "\"99\"", "\"percentile\" must be a number");
+        addFieldColumns();
+        fieldRow("/format", "1", "\"format\"");
+        fieldRow("/overrides", "{}", "\"overrides\"");
+        fieldRow("/overrides/0", "\"*\"", "rule 0");
+        fieldRow("/overrides/0/match", "7", "rule 0");
+        fieldRow("/overrides/0/strategy", "[]", "rule 0 (match \"trunk.*\")");
+        fieldRow("/overrides/0/strategy", "3", "\"strategy\" is number, not a strategy name");
+        fieldRow("/overrides/0/percentile", "\"99\"", "\"percentile\" must be a number");
     }
     void overridesFields()
     {
-        QFETCH(QString, pointer);
-        QFETCH(QString, value);
-        QFETCH(QString, expect);
         QTemporaryDir tmp;
         const fs::path file = fs::path(tmp.path().toStdString()) / "overrides.json";
-        json j = { { "format", "quantlens_overrides_v1" },
+        const json rules = { { "format", "quantlens_overrides_v1" },
             { "overrides",
                 { { { "match", "trunk.*" }, { "strategy", "per_channel_percentile" }, { "percentile", 99.9 } } } } };
-        j[json::json_pointer(pointer.toStdString())] = json::parse(value.toStdString());
-        writeAll(file, j.dump());
-        checkMessage(refusal([&] { ql::Overrides::load(file); }), file.string(), expect);
+        checkFieldRefused(rules, file, [&] { ql::Overrides::load(file); });
     }
 
     void overridesFileThatIsNotAFile()
@@ -187,7 +170,7 @@ private Q_SLOTS:
         checkMessage(refusal([&] { ql::Overrides::load(fifo); }), fifo.string(), "FIFO");
         checkMessage(refusal([&] { ql::Overrides::load("/dev/zero"); }), "/dev/zero", "character device");
         const fs::path bad = fs::path(tmp.path().toStdString()) / "bad.json";
-        writeAll(bad, "{\"format\": ");
+        qltest::writeFile(bad, "{\"format\": ");
         checkMessage(refusal([&] { ql::Overrides::load(bad); }), bad.string(), "not valid JSON: parse error");
     }
 
@@ -227,7 +210,7 @@ private Q_SLOTS:
         bytes += header + std::string(8, '\0');
         QTemporaryDir tmp;
         const fs::path file = fs::path(tmp.path().toStdString()) / "w.safetensors";
-        writeAll(file, bytes);
+        qltest::writeFile(file, bytes);
         checkMessage(refusal([&] { ql::loadCheckpoint(file); }), file.string(), expect);
     }
 };

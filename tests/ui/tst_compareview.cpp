@@ -3,6 +3,7 @@
 // the highlight ranges against the comparison's chunks, and a rendered screenshot with real content.
 // QL_COMPARE_A / QL_COMPARE_B choose the pair (default: mamba2-small.pt vs legacy-format.pt); QL_SCREENSHOT_OUT saves
 // the render (docs/screenshots/compare.png is made this way from the seed-sized pair of tests/bench/bench_compare.sh).
+#include "../common/rendering.h"
 #include "artifacts/artifacts.h"
 #include "inspection/bytemap.h"
 #include "comparemodel.h"
@@ -43,13 +44,13 @@ Pair makePair(const QString &a, const QString &b)
     return p;
 }
 
-int distinctColours(const QImage &img)
+/// `view` on screen at `size`, comparing the pair; false when the window never appeared.
+bool showComparison(CompareView &view, const Pair &p, QSize size)
 {
-    QSet<QRgb> colours;
-    for (int y = 0; y < img.height(); y += 3)
-        for (int x = 0; x < img.width(); x += 3)
-            colours.insert(img.pixel(x, y));
-    return int(colours.size());
+    view.resize(size);
+    view.setComparison(p.a, p.b, p.r);
+    view.show();
+    return QTest::qWaitForWindowExposed(&view);
 }
 
 } // namespace
@@ -110,10 +111,7 @@ private Q_SLOTS:
     {
         const Pair p = makePair(kCk + "mamba2-small.pt", kCk + "legacy-format.pt");
         CompareView view;
-        view.resize(1400, 900);
-        view.setComparison(p.a, p.b, p.r);
-        view.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(showComparison(view, p, QSize(1400, 900)));
         QSignalSpy spy(&view, &CompareView::tensorSelected);
         view.selectTensor("frame_proj.weight");
         QCOMPARE(spy.count(), 0); // selection from outside is not echoed back
@@ -140,10 +138,7 @@ private Q_SLOTS:
     {
         const Pair p = makePair(kCk + "mamba2-small.pt", kCk + "legacy-format.pt");
         CompareView view;
-        view.resize(1400, 900);
-        view.setComparison(p.a, p.b, p.r);
-        view.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(showComparison(view, p, QSize(1400, 900)));
         const auto ranges = view.shardMapB()->highlightRanges();
         uint64_t chunks = 0;
         for (const auto &[b, e] : ranges) {
@@ -182,10 +177,7 @@ private Q_SLOTS:
         const QString b = qEnvironmentVariable("QL_COMPARE_B", kCk + "legacy-format.pt");
         const Pair p = makePair(a, b);
         CompareView view;
-        view.resize(1600, 1000);
-        view.setComparison(p.a, p.b, p.r);
-        view.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(showComparison(view, p, QSize(1600, 1000)));
         const QString select = qEnvironmentVariable("QL_COMPARE_SELECT",
                                                     QString::fromStdString(p.r->summary.largestChanges.at(0)));
         view.selectTensor(select);
@@ -193,7 +185,7 @@ private Q_SLOTS:
         QTest::qWait(50);
         const QImage img = view.grab().toImage();
         QCOMPARE(img.size(), QSize(1600, 1000));
-        QVERIFY(distinctColours(img) > 40);
+        QVERIFY(qltest::distinctColours(img) > 40);
         const QString out = qEnvironmentVariable("QL_SCREENSHOT_OUT");
         if (!out.isEmpty())
             QVERIFY(img.save(out));

@@ -2,6 +2,7 @@
 // window, the glob filter with its count, the copied TSV, the theme switch (applied and remembered), LUT edits undoable
 // like strategy edits and counted as unsaved, the warnings list, no mnemonic clash, Help → Usage, the progress text
 // not cropped, table cells not cut off, and the bundled sample kept out of Open Recent.
+#include "../common/mainwindowtest.h"
 #include "document.h"
 #include "layerfilterproxy.h"
 #include "layertablemodel.h"
@@ -47,12 +48,7 @@ const QString kPolicy = QStringLiteral(QL_TEST_DATA "/policy-small.pt");
 const QString kEdge = QStringLiteral(QL_TEST_DATA "/edge-cases.pt");
 const QString kSample = QStringLiteral(QL_SAMPLE);
 
-bool open(MainWindow &w, const QString &path)
-{
-    QSignalSpy spy(&w, &MainWindow::loadFinished);
-    w.openPath(path);
-    return spy.wait(60000) && spy.at(0).at(0).toBool();
-}
+bool open(MainWindow &w, const QString &path) { return qltest::openAndWait(w, path); }
 
 /// The letter after a single '&' (lower case), or 0.
 QChar mnemonic(const QString &text)
@@ -112,9 +108,7 @@ class TestInspectorHabits : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("QuantLensTest"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_inspector_habits"));
+        qltest::useTestSettings(QStringLiteral("tst_inspector_habits"));
         QSettings().clear();
     }
     void init() { QSettings().clear(); }
@@ -129,10 +123,7 @@ private Q_SLOTS:
     {
         QFETCH(QSize, size);
         MainWindow w;
-        w.setInteractive(false);
-        w.resize(size.isValid() ? size : w.minimumSizeHint().expandedTo(QSize(320, 240)));
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(qltest::showQuietWindow(w, size.isValid() ? size : w.minimumSizeHint().expandedTo(QSize(320, 240))));
         QVERIFY(open(w, kSample));
         QVERIFY(w.width() <= 800);
         QTableView *tv = w.tablePanel()->view();
@@ -161,9 +152,7 @@ private Q_SLOTS:
     void globFilterShowsItsCount()
     {
         MainWindow w;
-        w.setInteractive(false);
-        w.resize(1600, 1000);
-        w.show();
+        QVERIFY(qltest::showQuietWindow(w, QSize(1600, 1000)));
         QVERIFY(open(w, kSample));
         const auto r = w.document()->result();
         int expected = 0;
@@ -187,10 +176,7 @@ private Q_SLOTS:
     void ctrlCCopiesTsvWithAHeader()
     {
         MainWindow w;
-        w.setInteractive(false);
-        w.resize(1600, 1000);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(qltest::showQuietWindow(w, QSize(1600, 1000)));
         QVERIFY(open(w, kPolicy));
         QTableView *tv = w.tablePanel()->view();
         tv->sortByColumn(LayerTableModel::Name, Qt::AscendingOrder);
@@ -297,9 +283,7 @@ private Q_SLOTS:
     void warningsListedAsTheCliPrintsThem()
     {
         MainWindow w;
-        w.setInteractive(false);
-        w.resize(1600, 1000);
-        w.show();
+        QVERIFY(qltest::showQuietWindow(w, QSize(1600, 1000)));
         QVERIFY(open(w, kEdge));
         QLabel *warnings = w.tablePanel()->warningsLabel();
         QVERIFY(warnings->isVisible());
@@ -361,10 +345,7 @@ private Q_SLOTS:
         QVERIFY(QFile::copy(kPolicy, longName));
         for (int width : {1600, 800}) {
             MainWindow w;
-            w.setInteractive(false);
-            w.resize(width, 600);
-            w.show();
-            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            QVERIFY(qltest::showQuietWindow(w, QSize(width, 600)));
             QSignalSpy spy(&w, &MainWindow::loadFinished);
             w.openPath(longName);
             QProgressBar *bar = w.progressBar();
@@ -384,10 +365,7 @@ private Q_SLOTS:
     void cellsAreNotCutOff()
     {
         MainWindow w;
-        w.setInteractive(false);
-        w.resize(800, 600);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(qltest::showQuietWindow(w, QSize(800, 600)));
         QVERIFY(open(w, kSample));
         checkCellsFit(w.tablePanel()->view(), LayerTableModel::Name, "layer table");
         QVERIFY(w.selectTensorByName(QStringLiteral("layers.0.mamba.in_proj.weight")));

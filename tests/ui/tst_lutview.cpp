@@ -1,5 +1,6 @@
 // The LUT view: scales edit and recompute, saturation shown (SPEC §6: softplus clips at +127 for x ≳ 3.97),
 // exact scales kept, reset, export equal to the core's tables and to the reference's golden files.
+#include "../common/rendering.h"
 #include "lutcurve.h"
 #include "artifacts/lutsaturation.h"
 #include "lutview.h"
@@ -35,33 +36,6 @@ bool sameScales(const ql::LutScales &a, const ql::LutScales &b)
         if (a.in[k] != b.in[k] || a.out[k] != b.out[k])
             return false;
     return true;
-}
-
-int distinctColors(const QImage &img)
-{
-    QSet<QRgb> seen;
-    for (int y = 0; y < img.height(); y += 3)
-        for (int x = 0; x < img.width(); x += 3)
-            seen.insert(img.pixel(x, y));
-    return int(seen.size());
-}
-
-QPalette darkPalette()
-{
-    // What a dark desktop theme hands the widgets: the views must stay readable with it.
-    QPalette p;
-    p.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
-    p.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
-    p.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
-    p.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x26));
-    p.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
-    p.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
-    p.setColor(QPalette::ButtonText, QColor(0xe0, 0xe0, 0xe0));
-    p.setColor(QPalette::Highlight, QColor(0x3d, 0x8e, 0xe0));
-    p.setColor(QPalette::HighlightedText, Qt::white);
-    p.setColor(QPalette::Mid, QColor(0x55, 0x55, 0x55));
-    p.setColor(QPalette::PlaceholderText, QColor(0x88, 0x88, 0x88));
-    return p;
 }
 
 const char *const kNames[] = {"silu", "softplus", "rsqrt", "exp_neg"};
@@ -266,22 +240,22 @@ private Q_SLOTS:
     {
         const QImage img = m_view->grab().toImage();
         QCOMPARE(img.size(), QSize(1600, 1000));
-        QVERIFY(distinctColors(img) > 20);
+        QVERIFY(qltest::distinctColours(img) > 20);
         // Each plot shows its curves, not just an empty frame.
         for (const char *name : kNames) {
             const QImage p = plot(name)->grab().toImage();
-            QVERIFY2(distinctColors(p) > 10, name);
+            QVERIFY2(qltest::distinctColours(p) > 10, name);
         }
         QTemporaryDir scratch;
         const QByteArray env = qgetenv("QL_SCREENSHOT_DIR");
         const QString dir = env.isEmpty() ? scratch.path() : QString::fromLocal8Bit(env);
         QVERIFY(img.save(dir + QStringLiteral("/luts-view.png")));
         // With a dark palette the plots take the palette's base colour instead of staying white.
-        m_view->setPalette(darkPalette());
+        m_view->setPalette(qltest::darkPalette());
         const QImage dark = m_view->grab().toImage();
-        QVERIFY(distinctColors(dark) > 20);
+        QVERIFY(qltest::distinctColours(dark) > 20);
         const QImage darkPlot = plot("silu")->grab().toImage();
-        QCOMPARE(QColor(darkPlot.pixel(2, 2)).name(), darkPalette().color(QPalette::Base).name());
+        QCOMPARE(QColor(darkPlot.pixel(2, 2)).name(), qltest::darkPalette().color(QPalette::Base).name());
         QVERIFY(dark.save(dir + QStringLiteral("/luts-view-dark.png")));
     }
 };

@@ -1,5 +1,6 @@
 // The inspector window: background loading (progress, cancel, stale results, errors), linked selection, shortcuts,
 // strategy edits from the table, recent files and drag and drop.
+#include "../common/mainwindowtest.h"
 #include "document.h"
 #include "guiapp.h"
 #include "layerfilterproxy.h"
@@ -29,12 +30,7 @@ class TestMainWindow : public QObject
 {
     Q_OBJECT
 private:
-    static bool open(MainWindow &w, const QString &path)
-    {
-        QSignalSpy spy(&w, &MainWindow::loadFinished);
-        w.openPath(path);
-        return spy.wait(60000) && spy.at(0).at(0).toBool();
-    }
+    static bool open(MainWindow &w, const QString &path) { return qltest::openAndWait(w, path); }
 
     /// A shown, non-interactive window with policy-small open on `view`.
     static bool openOn(MainWindow &w, const QString &view)
@@ -49,9 +45,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("QuantLensTest"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+        qltest::useTestSettings(QStringLiteral("tst_mainwindow"));
     }
 
     void opensAndFillsEveryView()

@@ -63,6 +63,26 @@ class TestManyShards : public QObject
 
     std::shared_ptr<const ql::QuantizeResult> m_result;
 
+    /// A "size" column with a row per window size, named WxH.
+    static void windowSizes(std::initializer_list<QSize> sizes)
+    {
+        QTest::addColumn<QSize>("size");
+        for (const QSize s : sizes)
+            QTest::newRow(qPrintable(QStringLiteral("%1x%2").arg(s.width()).arg(s.height()))) << s;
+    }
+
+    /// `panel` on screen at `size`, showing the 128 shards; false when the window never appeared.
+    bool showResult(ShardMapPanel &panel, QSize size)
+    {
+        panel.resize(size);
+        panel.show();
+        if (!QTest::qWaitForWindowExposed(&panel))
+            return false;
+        panel.setResult(m_result);
+        QCoreApplication::processEvents();
+        return true;
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -70,22 +90,12 @@ private Q_SLOTS:
         QCOMPARE(m_result->shards.size(), std::size_t(128));
     }
 
-    void mapKeepsItsHeightAndTheTableScrolls_data()
-    {
-        QTest::addColumn<QSize>("size");
-        QTest::newRow("1600x1000") << QSize(1600, 1000);
-        QTest::newRow("1133x700") << QSize(1133, 700);
-        QTest::newRow("800x600") << QSize(800, 600);
-    }
+    void mapKeepsItsHeightAndTheTableScrolls_data() { windowSizes({{1600, 1000}, {1133, 700}, {800, 600}}); }
     void mapKeepsItsHeightAndTheTableScrolls()
     {
         QFETCH(QSize, size);
         ShardMapPanel panel;
-        panel.resize(size);
-        panel.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&panel));
-        panel.setResult(m_result);
-        QCoreApplication::processEvents();
+        QVERIFY(showResult(panel, size));
         QTableWidget *table = panel.shardTable();
         QCOMPARE(table->rowCount(), 128);
         // The controls fit the width (stacked when narrow): no sideways scrolling to reach Go.
@@ -110,21 +120,12 @@ private Q_SLOTS:
         QCOMPARE(table->item(127, 7)->text(), QStringLiteral("bytes not in memory"));
     }
 
-    void labelsNeverOverlap_data()
-    {
-        QTest::addColumn<QSize>("size");
-        QTest::newRow("1600x1000") << QSize(1600, 1000);
-        QTest::newRow("800x600") << QSize(800, 600);
-    }
+    void labelsNeverOverlap_data() { windowSizes({{1600, 1000}, {800, 600}}); }
     void labelsNeverOverlap()
     {
         QFETCH(QSize, size);
         ShardMapPanel panel;
-        panel.resize(size);
-        panel.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&panel));
-        panel.setResult(m_result);
-        QCoreApplication::processEvents();
+        QVERIFY(showResult(panel, size));
         ShardMapView *view = panel.view();
         // Whole file: 128 boundaries on a few hundred pixels, so most tags must give way; some still show.
         checkLabels(view, "whole file");

@@ -3,6 +3,8 @@
 // section, Markdown with its figures beside it, PDF with pages (pdfinfo). Also the CLI's route (CSV/JSON in process,
 // the rest through quantlens-report), its error when quantlens-report is missing, refusals that write nothing, and
 // File → Export Report in the window.
+#include "../common/files.h"
+#include "../common/mainwindowtest.h"
 #include "../common/runprocess.h"
 #include "mainwindow.h"
 #include "reportexport.h"
@@ -32,14 +34,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kData = QL_TEST_DATA;
-
-std::string readAll(const fs::path &p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 /// An RFC 4180 reader written independently of the writer: quoted fields, doubled quotes, CRLF records.
 std::vector<std::vector<std::string>> parseCsv(const std::string &text, QString *error)
@@ -131,7 +125,7 @@ private Q_SLOTS:
 
         // HTML: one self-contained file a browser shows without network or script.
         writeReport(report, ql::ReportFormat::Html, dir / "r.html");
-        const QString html = QString::fromStdString(readAll(dir / "r.html"));
+        const QString html = QString::fromStdString(qltest::readFile(dir / "r.html"));
         QVERIFY(html.startsWith(QStringLiteral("<!DOCTYPE html>")));
         QVERIFY(!html.contains(QStringLiteral("<script"), Qt::CaseInsensitive));
         QVERIFY(!html.contains(QStringLiteral("http:"), Qt::CaseInsensitive));
@@ -163,7 +157,7 @@ private Q_SLOTS:
         // CSV: the layer table, one record per tensor in file order, the SNR as the result has it.
         writeReport(report, ql::ReportFormat::Csv, dir / "r.csv");
         QString csvError;
-        const auto rows = parseCsv(readAll(dir / "r.csv"), &csvError);
+        const auto rows = parseCsv(qltest::readFile(dir / "r.csv"), &csvError);
         QVERIFY2(csvError.isEmpty(), qPrintable(csvError));
         QCOMPARE(rows.size(), tensors.size() + 1);
         QCOMPARE(rows[0][0], std::string("name"));
@@ -180,7 +174,7 @@ private Q_SLOTS:
 
         // JSON: everything, parseable, with the keys documented in the README.
         writeReport(report, ql::ReportFormat::Json, dir / "r.json");
-        const ql::Json j = ql::Json::parse(readAll(dir / "r.json"));
+        const ql::Json j = ql::Json::parse(qltest::readFile(dir / "r.json"));
         for (const char *k : {"format", "tool", "generated_utc", "source", "inputs", "verdict", "model", "sizes", "snr",
                               "layers", "outliers", "worst_tensors", "scales", "luts", "shards", "compute", "overrides",
                               "skipped", "warnings"})
@@ -202,20 +196,20 @@ private Q_SLOTS:
 
         // Markdown: every image it links is a PNG beside it.
         const auto mdFiles = writeReport(report, ql::ReportFormat::Markdown, dir / "r.md");
-        const QString md = QString::fromStdString(readAll(dir / "r.md"));
+        const QString md = QString::fromStdString(qltest::readFile(dir / "r.md"));
         QVERIFY(md.startsWith(QStringLiteral("# QuantLens review report")));
         int links = 0;
         for (auto it = QRegularExpression(QStringLiteral("!\\[[^\\]]*\\]\\(<([^>]+)>\\)")).globalMatch(md); it.hasNext();
              ++links) {
             const fs::path png = dir / it.next().captured(1).toStdString();
             QVERIFY2(fs::exists(png), png.c_str());
-            QVERIFY(readAll(png).rfind("\x89PNG", 0) == 0);
+            QVERIFY(qltest::readFile(png).rfind("\x89PNG", 0) == 0);
         }
         QCOMPARE(std::size_t(links) + 1, mdFiles.size());
 
         // PDF: a real document with pages.
         writeReport(report, ql::ReportFormat::Pdf, dir / "r.pdf");
-        QVERIFY(readAll(dir / "r.pdf").rfind("%PDF-", 0) == 0);
+        QVERIFY(qltest::readFile(dir / "r.pdf").rfind("%PDF-", 0) == 0);
         const QString pdfinfo = QStandardPaths::findExecutable(QStringLiteral("pdfinfo"));
         QVERIFY2(!pdfinfo.isEmpty(), "pdfinfo (poppler-utils) is a test dependency: packaging/install-deps.sh --test");
         const Run info = run(pdfinfo, {q(dir / "r.pdf")});
@@ -251,7 +245,7 @@ private Q_SLOTS:
         QCOMPARE(names, (std::vector<std::string>{"luts.bin", "luts.json", "manifest.json", "weights_int8.bin"}));
         const fs::path dir = tmp.path().toStdString();
         writeReport(report, ql::ReportFormat::Html, dir / "folder.html");
-        const QString html = QString::fromStdString(readAll(dir / "folder.html"));
+        const QString html = QString::fromStdString(qltest::readFile(dir / "folder.html"));
         QVERIFY(html.contains(QStringLiteral("the folder&#39;s luts.json")));
         QVERIFY(!html.contains(QStringLiteral("<script")));
     }
@@ -349,9 +343,7 @@ private Q_SLOTS:
     {
         MainWindow w;
         w.setInteractive(false);
-        QSignalSpy loaded(&w, &MainWindow::loadFinished);
-        w.openPath(QStringLiteral(QL_SAMPLE));
-        QVERIFY(loaded.wait(60000) && loaded.at(0).at(0).toBool());
+        QVERIFY(qltest::openAndWait(w, QStringLiteral(QL_SAMPLE)));
         QTemporaryDir tmp;
         const QString file = tmp.filePath(QStringLiteral("window.html"));
         QSignalSpy exported(&w, &MainWindow::reportExported);

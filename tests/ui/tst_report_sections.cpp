@@ -2,6 +2,8 @@
 // searched, the PDF's text through pdftotext), their figures equal to what `quantlens-cli lint --json` and
 // `quantlens-cli compare --json` print for the same inputs, the WeightShard header of SPEC §7 in the shard costs, and
 // File → Export Report carrying the window's comparison.
+#include "../common/files.h"
+#include "../common/mainwindowtest.h"
 #include "../common/runprocess.h"
 #include "mainwindow.h"
 #include "reportexport.h"
@@ -30,14 +32,6 @@ namespace {
 
 const fs::path kData = QL_TEST_DATA;
 const QString kB = QString::fromStdString((kData / "legacy-format.pt").string()); // the sample, two steps later
-
-std::string readAll(const fs::path &p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 using qltest::Run;
 Run run(const QString &program, const QStringList &args) { return qltest::runProcess(program, args); }
@@ -120,7 +114,7 @@ private Q_SLOTS:
         }
         const Run made = run(QStringLiteral(QL_CLI), reportArgs);
         QVERIFY2(made.code == 0, qPrintable(made.err));
-        const ql::Json report = ql::Json::parse(readAll(out.toStdString()));
+        const ql::Json report = ql::Json::parse(qltest::readFile(out.toStdString()));
         ql::Json lint = cliJson(lintArgs);
         if (lint.is_null()) // the gate failed: lint exits 5 and still prints its JSON
             lint = cliJson(lintArgs, 5);
@@ -147,7 +141,7 @@ private Q_SLOTS:
                                                       QStringLiteral("--compare"), kB, QStringLiteral("-o"), out,
                                                       QStringLiteral("-q")});
         QVERIFY2(made.code == 0, qPrintable(made.err));
-        const ql::Json report = ql::Json::parse(readAll(out.toStdString()));
+        const ql::Json report = ql::Json::parse(qltest::readFile(out.toStdString()));
         const ql::Json cmp = cliJson({QStringLiteral("compare"), QStringLiteral(QL_SAMPLE), kB, QStringLiteral("--json")});
         QVERIFY(!cmp.is_null());
         ql::Json fromReport = report["comparison"];
@@ -167,7 +161,7 @@ private Q_SLOTS:
         const Run drawn = run(QStringLiteral(QL_CLI), {QStringLiteral("report"), m_folder, QStringLiteral("--compare"),
                                                        kB, QStringLiteral("-o"), html, QStringLiteral("-q")});
         QVERIFY2(drawn.code == 0, qPrintable(drawn.err));
-        QVERIFY(QString::fromStdString(readAll(html.toStdString())).contains(QStringLiteral("<h2 id=\"compare\"")));
+        QVERIFY(QString::fromStdString(qltest::readFile(html.toStdString())).contains(QStringLiteral("<h2 id=\"compare\"")));
     }
 
     void sectionsInEveryFormat()
@@ -187,7 +181,7 @@ private Q_SLOTS:
         const auto &cmp = *report.comparison->result;
 
         writeReport(withLint, ql::ReportFormat::Html, dir / "lint.html");
-        const QString lintHtml = QString::fromStdString(readAll(dir / "lint.html"));
+        const QString lintHtml = QString::fromStdString(qltest::readFile(dir / "lint.html"));
         const QString lintPart = htmlSection(lintHtml, QStringLiteral("lint"));
         QVERIFY(!lintPart.isEmpty());
         QVERIFY(lintHtml.indexOf(QStringLiteral("id=\"verdict\"")) < lintHtml.indexOf(QStringLiteral("<h2 id=\"lint\"")));
@@ -204,7 +198,7 @@ private Q_SLOTS:
         QVERIFY(!lintHtml.contains(QStringLiteral("<h2 id=\"compare\""))); // no B, no comparison
 
         writeReport(report, ql::ReportFormat::Html, dir / "r.html");
-        const QString html = QString::fromStdString(readAll(dir / "r.html"));
+        const QString html = QString::fromStdString(qltest::readFile(dir / "r.html"));
         const QString part = htmlSection(html, QStringLiteral("compare"));
         QVERIFY(!part.isEmpty());
         QVERIFY(part.contains(QString::fromStdString(ql::groupDigits(cmp.summary.int8BytesChanged))));
@@ -223,7 +217,7 @@ private Q_SLOTS:
         QCOMPARE(images, 3 * int(report.comparison->plotted.size()) + 2);
 
         const auto mdFiles = writeReport(report, ql::ReportFormat::Markdown, dir / "r.md");
-        const QString md = QString::fromStdString(readAll(dir / "r.md"));
+        const QString md = QString::fromStdString(qltest::readFile(dir / "r.md"));
         QVERIFY(md.contains(QStringLiteral("## Lint verdicts")));
         QVERIFY(md.contains(QStringLiteral("## Comparison with")));
         QVERIFY(md.contains(QStringLiteral("r_files/compare-map-b.png")));
@@ -282,15 +276,13 @@ private Q_SLOTS:
     {
         MainWindow w;
         w.setInteractive(false);
-        QSignalSpy loaded(&w, &MainWindow::loadFinished);
-        w.openPath(QStringLiteral(QL_SAMPLE));
-        QVERIFY(loaded.wait(60000) && loaded.at(0).at(0).toBool());
+        QVERIFY(qltest::openAndWait(w, QStringLiteral(QL_SAMPLE)));
         QSignalSpy exported(&w, &MainWindow::reportExported);
         // No comparison open: none in the report.
         const QString plain = m_tmp.filePath(QStringLiteral("window-plain.json"));
         w.exportReport(plain);
         QVERIFY(exported.wait(60000) && exported.last().at(0).toBool());
-        QVERIFY(ql::Json::parse(readAll(plain.toStdString()))["comparison"].is_null());
+        QVERIFY(ql::Json::parse(qltest::readFile(plain.toStdString()))["comparison"].is_null());
 
         QSignalSpy compared(&w, &MainWindow::compareFinished);
         w.compareWith(kB);
@@ -301,7 +293,7 @@ private Q_SLOTS:
         QVERIFY(exported.wait(60000));
         QVERIFY2(exported.last().at(0).toBool(), qPrintable(exported.last().at(1).toString()));
         // The same comparison the CLI's report (and compare) make.
-        ql::Json fromWindow = ql::Json::parse(readAll(file.toStdString()))["comparison"];
+        ql::Json fromWindow = ql::Json::parse(qltest::readFile(file.toStdString()))["comparison"];
         QVERIFY(fromWindow.is_object());
         fromWindow.erase("plotted");
         const ql::Json cmp = cliJson({QStringLiteral("compare"), QStringLiteral(QL_SAMPLE), kB, QStringLiteral("--json")});
@@ -309,7 +301,7 @@ private Q_SLOTS:
         const QString html = m_tmp.filePath(QStringLiteral("window.html"));
         w.exportReport(html);
         QVERIFY(exported.wait(60000) && exported.last().at(0).toBool());
-        QVERIFY(QString::fromStdString(readAll(html.toStdString())).contains(QStringLiteral("<h2 id=\"compare\"")));
+        QVERIFY(QString::fromStdString(qltest::readFile(html.toStdString())).contains(QStringLiteral("<h2 id=\"compare\"")));
     }
 };
 

@@ -1,5 +1,6 @@
 // Each of the inspector's views rendered offscreen: non-trivial pixels and the expected content, in-process at
 // 1600x1000 and through the real `quantlens --screenshot --size` command line at 1600x1000 and 800x600.
+#include "../common/rendering.h"
 #include "layertablemodel.h"
 #include "layertablepanel.h"
 #include "lutview.h"
@@ -23,16 +24,6 @@
 #include <qcustomplot.h>
 
 namespace {
-
-/// Distinct colours on a sampling grid: a blank or single-colour render has a handful.
-int distinctColours(const QImage &img)
-{
-    QSet<QRgb> colours;
-    for (int y = 0; y < img.height(); y += 3)
-        for (int x = 0; x < img.width(); x += 3)
-            colours.insert(img.pixel(x, y));
-    return int(colours.size());
-}
 
 /// Fraction of sampled pixels in a region that differ from the region's most common colour (its background).
 double inkFraction(const QImage &img, const QRect &r)
@@ -105,7 +96,7 @@ private Q_SLOTS:
         QVERIFY(w.showView(QStringLiteral("table")));
         const QImage table = shoot(w, QStringLiteral("table"));
         QCOMPARE(table.size(), QSize(1600, 1000));
-        QVERIFY(distinctColours(table) > 40);
+        QVERIFY(qltest::distinctColours(table) > 40);
         QTableView *tv = w.tablePanel()->view();
         QVERIFY(tv->indexAt(QPoint(5, 5)).isValid()); // rows are on screen
         QVERIFY(tv->rowAt(tv->viewport()->height() - 5) > 10 || tv->model()->rowCount() <= 10);
@@ -114,7 +105,7 @@ private Q_SLOTS:
 
         QVERIFY(w.showView(QStringLiteral("tensor")));
         const QImage tensor = shoot(w, QStringLiteral("tensor"));
-        QVERIFY(distinctColours(tensor) > 40);
+        QVERIFY(qltest::distinctColours(tensor) > 40);
         QVERIFY(tensor != table);
         TensorView *dv = w.tensorView();
         QVERIFY(dv->headerLabel()->text().contains(QStringLiteral("layers.0.mamba.in_proj.weight")));
@@ -129,7 +120,7 @@ private Q_SLOTS:
 
         QVERIFY(w.showView(QStringLiteral("scales")));
         const QImage scales = shoot(w, QStringLiteral("scales"));
-        QVERIFY(distinctColours(scales) > 40);
+        QVERIFY(qltest::distinctColours(scales) > 40);
         ScalesView *sv = w.scalesView();
         QCOMPARE(plotData(sv->modelPlot()), int(r->tensors.size()));
         QVERIFY(plotData(sv->channelPlot()) == int(t.rows));
@@ -142,11 +133,11 @@ private Q_SLOTS:
         // The colleague's views are part of the window and follow the same selection.
         QVERIFY(w.showView(QStringLiteral("luts")));
         const QImage luts = shoot(w, QStringLiteral("luts"));
-        QVERIFY(distinctColours(luts) > 40);
+        QVERIFY(qltest::distinctColours(luts) > 40);
         QVERIFY(luts != scales);
         QVERIFY(w.showView(QStringLiteral("shards")));
         const QImage shards = shoot(w, QStringLiteral("shards"));
-        QVERIFY(distinctColours(shards) > 40);
+        QVERIFY(qltest::distinctColours(shards) > 40);
         QVERIFY(shards != luts);
         Q_EMIT w.shardPanel()->tensorActivated(0);
         QCOMPARE(w.selectedTensor(), 0);
@@ -168,7 +159,7 @@ private Q_SLOTS:
         QVERIFY(w.tensorView()->noteLabel()->isVisible());
         QVERIFY(w.tensorView()->noteLabel()->text().contains(QStringLiteral("undefined")));
         QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("undefined")));
-        QVERIFY(distinctColours(shoot(w, QStringLiteral("zero"))) > 20);
+        QVERIFY(qltest::distinctColours(shoot(w, QStringLiteral("zero"))) > 20);
     }
 
     void commandLineScreenshots_data()
@@ -201,7 +192,7 @@ private Q_SLOTS:
         QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
         const QImage img(out);
         QCOMPARE(img.size(), size); // the window really is that small: nothing forces a larger minimum
-        QVERIFY(distinctColours(img) > 40);
+        QVERIFY(qltest::distinctColours(img) > 40);
         // Not a mostly empty window: the view fills its tab with content.
         QVERIFY(inkFraction(img, img.rect().adjusted(0, 60, 0, -30)) > 0.05);
     }

@@ -1,5 +1,6 @@
 // Never losing work, and selection by name: the unsaved-changes prompt on Open, drop and Quit, Save Artifacts asking
 // before it replaces another model's artifacts (and creating a typed folder), the selection kept across a reload.
+#include "../common/mainwindowtest.h"
 #include "artifacts/artifacts.h"
 #include "document.h"
 #include "mainwindow.h"
@@ -19,12 +20,7 @@ namespace {
 const QString kPolicy = QStringLiteral(QL_TEST_DATA "/policy-small.pt");
 const QString kMlp = QStringLiteral(QL_TEST_DATA "/mlp-small.pt");
 
-bool open(MainWindow &w, const QString &path)
-{
-    QSignalSpy spy(&w, &MainWindow::loadFinished);
-    w.openPath(path);
-    return spy.wait(60000) && spy.at(0).at(0).toBool();
-}
+bool open(MainWindow &w, const QString &path) { return qltest::openAndWait(w, path); }
 
 bool settle(MainWindow &w) { return QTest::qWaitFor([&] { return !w.document()->isBusy(); }, 60000); }
 
@@ -50,9 +46,7 @@ class TestSessionGui : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("QuantLensTest"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_session_gui"));
+        qltest::useTestSettings(QStringLiteral("tst_session_gui"));
     }
 
     void openAsksBeforeDiscardingEdits()

@@ -1,5 +1,6 @@
 // The shard-map panel on real results: hover text, click-to-select, go to offset, zoom, shard costs and hashes,
 // painting (not blank, right colours, shard boundary), repaint time.
+#include "../common/rendering.h"
 #include "artifacts/artifacts.h"
 #include "inspection/bytemap.h"
 #include "readers/checkpoint.h"
@@ -79,34 +80,6 @@ std::shared_ptr<const ql::QuantizeResult> syntheticWorldModel()
     }
     s.ck.path = "synthetic-world-model.pt";
     return std::make_shared<const ql::QuantizeResult>(ql::quantize(s.ck, {}));
-}
-
-QPalette darkPalette()
-{
-    // What a dark desktop theme hands the widgets: the views must stay readable with it.
-    QPalette p;
-    p.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
-    p.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
-    p.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
-    p.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x26));
-    p.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
-    p.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
-    p.setColor(QPalette::ButtonText, QColor(0xe0, 0xe0, 0xe0));
-    p.setColor(QPalette::Highlight, QColor(0x3d, 0x8e, 0xe0));
-    p.setColor(QPalette::HighlightedText, Qt::white);
-    p.setColor(QPalette::Mid, QColor(0x55, 0x55, 0x55));
-    p.setColor(QPalette::PlaceholderText, QColor(0x88, 0x88, 0x88));
-    return p;
-}
-
-/// Number of distinct colours: a blank or single-colour widget has one or two.
-int distinctColors(const QImage &img)
-{
-    QSet<QRgb> seen;
-    for (int y = 0; y < img.height(); y += 3)
-        for (int x = 0; x < img.width(); x += 3)
-            seen.insert(img.pixel(x, y));
-    return int(seen.size());
 }
 
 QPoint centerOf(ShardMapView *view, uint64_t offset)
@@ -420,7 +393,7 @@ private Q_SLOTS:
         m_panel->setResult(m_world);
         m_panel->setSelectedTensor(-1);
         const QImage img = view()->viewport()->grab().toImage();
-        QVERIFY(distinctColors(img) > 20);
+        QVERIFY(qltest::distinctColours(img) > 20);
         // At whole-file zoom each tensor is one flat colour: check the middle of every large tensor.
         int checked = 0;
         for (std::size_t i = 0; i < m_world->tensors.size(); ++i) {
@@ -501,14 +474,14 @@ private Q_SLOTS:
                 m_panel->setSelectedTensor(s.select);
             const QImage img = m_panel->grab().toImage();
             QCOMPARE(img.size(), QSize(1600, 1000));
-            QVERIFY2(distinctColors(img) > 20, s.name);
+            QVERIFY2(qltest::distinctColours(img) > 20, s.name);
             QVERIFY(img.save(dir + QLatin1Char('/') + QLatin1String(s.name) + QLatin1String(".png")));
         }
         // The last view again with a dark palette: the gutter, marks and outlines follow it.
-        m_panel->setPalette(darkPalette());
+        m_panel->setPalette(qltest::darkPalette());
         const QImage dark = m_panel->grab().toImage();
-        QVERIFY(distinctColors(dark) > 20);
-        QCOMPARE(QColor(dark.pixel(view()->mapTo(m_panel.get(), QPoint(2, 2)))).name(), darkPalette().color(QPalette::Window).name());
+        QVERIFY(qltest::distinctColours(dark) > 20);
+        QCOMPARE(QColor(dark.pixel(view()->mapTo(m_panel.get(), QPoint(2, 2)))).name(), qltest::darkPalette().color(QPalette::Window).name());
         QVERIFY(dark.save(dir + QStringLiteral("/shardmap-world-layer-hex-dark.png")));
     }
 
