@@ -519,8 +519,7 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
     return p.merge();
 }
 
-std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides,
-                                    const QuantizeResult *reuse)
+std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides)
 {
     if (result.bytes.size() != result.totalBytes)
         throw Error(ErrorKind::Internal, "re-quantizing needs the INT8 buffer in memory", result.sourcePath);
@@ -529,16 +528,6 @@ std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck
         const Strategy want = overrides.strategyFor(q.name, q.shape.size());
         if (want == q.strategy) {
             q.rule = overrides.ruleFor(q.name);
-            continue;
-        }
-        const QuantizedTensor *earlier = reuse ? reuse->find(q.name) : nullptr;
-        if (earlier && earlier->strategy == want && earlier->offset == q.offset && earlier->size == q.size &&
-            earlier->rowStats.size() == std::size_t(earlier->rows) && // as quantizeTensor() below would give
-            (q.size == 0 || reuse->bytes.span(q.offset, q.size).data())) {
-            result.bytes.replace(q.offset, reuse->bytes.pieceAt(q.offset));
-            q = *earlier;
-            q.rule = overrides.ruleFor(q.name);
-            changed.push_back(q.name);
             continue;
         }
         const TensorData *t = ck.find(q.name);
