@@ -127,10 +127,8 @@ QuantizedTensor plan(const TensorData &t, const Strategy &s)
 /// Float source of rows [r0, r1): the map itself when contiguous float32, else converted into scratch.
 const float *rowsOf(const TensorData &t, const QuantizedTensor &q, int64_t r0, int64_t r1, std::vector<float> &scratch)
 {
-    // Only an aligned map can be read as floats in place: records of a hand-made zip need not be 4-byte aligned.
-    if (t.dtype == DType::Float32 && t.isContiguous() &&
-        reinterpret_cast<std::uintptr_t>(t.firstByte()) % alignof(float) == 0)
-        return reinterpret_cast<const float *>(t.firstByte()) + r0 * q.cols;
+    if (const float *w = floatsInPlace(t))
+        return w + r0 * q.cols;
     scratch.resize(static_cast<std::size_t>((r1 - r0) * q.cols));
     readAsFloat(t, r0 * q.cols, (r1 - r0) * q.cols, scratch.data());
     return scratch.data();
@@ -258,6 +256,15 @@ float tensorAbsMaxFromRows(const QuantizedTensor &q)
 }
 
 } // namespace
+
+const float *floatsInPlace(const TensorData &t)
+{
+    // Only an aligned map can be read as floats in place: records of a hand-made zip need not be 4-byte aligned.
+    if (t.dtype == DType::Float32 && t.isContiguous() &&
+        reinterpret_cast<std::uintptr_t>(t.firstByte()) % alignof(float) == 0)
+        return reinterpret_cast<const float *>(t.firstByte());
+    return nullptr;
+}
 
 QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *out, const std::string &file,
                                bool rowStats)

@@ -103,6 +103,10 @@ struct QuantizeOptions
 /// Throws ql::Error: Input (non-finite value, unknown model, ...), Cancelled.
 QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &options, ByteSink *sink = nullptr);
 
+/// The tensor's values read in place (the map itself) when they are contiguous, 4-byte-aligned float32; null otherwise
+/// (another dtype, strided, or a record of a hand-made zip that is not aligned), when they need converting.
+const float *floatsInPlace(const TensorData &t);
+
 /// Quantizes one tensor with one strategy into `out` (size = numel); the building block of re-quantization.
 QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *out, const std::string &file,
                                bool rowStats = true);
