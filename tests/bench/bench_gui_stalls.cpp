@@ -7,8 +7,11 @@
 //   select      a selection change to the largest tensor (drill-down analysis in the background)
 //   switch      a view switch (table -> tensor -> scales -> shards -> table)
 // Memory, two ways: (1) the INT8 storage the session holds, counted exactly: the distinct Int8Buffer pieces of the
-// result and the baseline (shared pieces once); (2) the session's anonymous memory: the peak of RssAnon (sampled every
-// 20 ms, so mapped-file pages of the checkpoint are not counted) minus RssAnon before the open, against the INT8 size.
+// result and the baseline (shared pieces once; the baseline keeps none of its own); (2) the session's anonymous
+// memory: the peak of RssAnon (sampled every 20 ms, so mapped-file pages of the checkpoint are not counted) minus
+// RssAnon before the open, against the INT8 size, overall and per phase (open; the edit/undo/redo/select/switch
+// rounds; Optimize), and the steady state once the actions have settled, before and after malloc_trim(0) (what the
+// allocator keeps cached versus what the session holds).
 // usage: bench_gui_stalls CHECKPOINT [REPEATS]   prints "<action> max <ms> median <ms>" lines
 //        QL_STALL_TRACE=MS bench_gui_stalls ...  also prints each event delivery of MS ms or more (see TracingApp)
 #include "mainwindow.h"
@@ -27,8 +30,11 @@
 #include <algorithm>
 #include <ctime>
 #include <cstdio>
-#include <set>
+#include <utility>
 #include <vector>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 namespace {
 
@@ -150,17 +156,22 @@ long statusKiB(const char *field)
     return -1;
 }
 
-/// INT8 bytes held by the results, each shared piece counted once.
-uint64_t int8Held(std::initializer_list<const ql::QuantizeResult *> results)
+/// Bytes malloc'd and not freed, in MiB: every arena's chunks in use and those mmap()ed on their own (0 without glibc).
+double mallocInUseMiB()
 {
-    std::set<const void *> seen;
-    uint64_t n = 0;
-    for (const auto *r : results)
-        if (r)
-            for (const auto &t : r->tensors)
-                if (const auto p = r->bytes.pieceAt(t.offset); p && seen.insert(p.get()).second)
-                    n += p->size();
-    return n;
+#ifdef __GLIBC__
+    const struct mallinfo2 mi = mallinfo2();
+    return double(mi.uordblks + mi.hblkhd) / 1048576.0;
+#else
+    return 0;
+#endif
+}
+
+/// INT8 bytes held by the document's result and baseline, each shared piece counted once.
+uint64_t int8Held(const Document &doc)
+{
+    return ql::Int8Buffer::storageOf({doc.result() ? &doc.result()->bytes : nullptr,
+                                      doc.baseline() ? &doc.baseline()->bytes : nullptr});
 }
 
 } // namespace
@@ -181,13 +192,25 @@ int main(int argc, char **argv)
     w.show();
     QCoreApplication::processEvents();
     const long anonBefore = statusKiB("RssAnon");
-    long anonPeak = anonBefore;
+    const double mallocBefore = mallocInUseMiB();
+    long anonPeak = anonBefore, phasePeak = anonBefore; // overall; since the current phase began
+    const auto sampleAnon = [&] {
+        const long now = statusKiB("RssAnon");
+        anonPeak = std::max(anonPeak, now);
+        phasePeak = std::max(phasePeak, now);
+    };
+    std::vector<std::pair<const char *, long>> phases; // each phase's peak RssAnon
+    const auto endPhase = [&](const char *name) {
+        sampleAnon();
+        phases.emplace_back(name, phasePeak);
+        phasePeak = statusKiB("RssAnon");
+    };
     QTimer anonSampler;
-    QObject::connect(&anonSampler, &QTimer::timeout, [&] { anonPeak = std::max(anonPeak, statusKiB("RssAnon")); });
+    QObject::connect(&anonSampler, &QTimer::timeout, sampleAnon);
     anonSampler.start(20);
     uint64_t heldPeak = 0;
     auto sampleHeld = [&] {
-        heldPeak = std::max(heldPeak, int8Held({w.document()->result().get(), w.document()->baseline().get()}));
+        heldPeak = std::max(heldPeak, int8Held(*w.document()));
     };
     StallMeter meter;
     {
@@ -199,6 +222,8 @@ int main(int argc, char **argv)
         }
     }
     const auto idle = [&] { return !w.isBusy() && !w.tensorView()->isAnalysing(); };
+    meter.measure([] {}, idle); // the open's first analysis belongs to the open
+    endPhase("open");
     const auto &ts = w.document()->result()->tensors;
     int largest = 0, second = ts.size() > 1 ? 1 : 0;
     for (std::size_t i = 0; i < ts.size(); ++i)
@@ -210,9 +235,9 @@ int main(int argc, char **argv)
                 double(w.document()->result()->totalBytes) / 1048576.0, qPrintable(name),
                 static_cast<unsigned long long>(ts[std::size_t(largest)].size));
 
-    std::printf("INT8 held after the open: %.1f MiB (result %s baseline)\n",
-                double(int8Held({w.document()->result().get(), w.document()->baseline().get()})) / 1048576.0,
-                w.document()->result() == w.document()->baseline() ? "==" : "!=");
+    std::printf("INT8 held after the open: %.1f MiB (the baseline holds %.1f MiB of its own)\n",
+                double(int8Held(*w.document())) / 1048576.0,
+                double(w.document()->baseline() ? w.document()->baseline()->bytes.size() : 0) / 1048576.0);
     std::vector<double> edit, undo, redo, select, viewSwitch, editTook;
     const char *cycle[] = {"per_channel_percentile", "per_tensor_absmax"};
     w.showView(QStringLiteral("tensor"));
@@ -249,14 +274,31 @@ int main(int argc, char **argv)
                          p->width(), p->height(), full, p->plottableCount(), p->itemCount());
         }
     }
+    endPhase("edit/undo/redo/select/switch");
     std::vector<double> optimize;
     {
         QSignalSpy done(&w, &MainWindow::optimizeFinished);
         optimize.push_back(meter.measure([&] { w.optimize(); }, [&] { return done.count() > 0 && idle(); }));
         std::printf("optimize took %.0f ms from the click to the applied result (background)\n", meter.took());
     }
-    const uint64_t heldAfterOptimize = int8Held({w.document()->result().get(), w.document()->baseline().get()});
-    anonPeak = std::max(anonPeak, statusKiB("RssAnon"));
+    const uint64_t heldAfterOptimize = int8Held(*w.document());
+    endPhase("optimize");
+    // The steady state: what stays once every job has finished and the views hold the last result, as the kernel
+    // counts it, then after handing the allocator's free memory back (malloc_trim): the difference is cached by malloc,
+    // not held by the session.
+    {
+        QElapsedTimer settle;
+        settle.start();
+        while (settle.elapsed() < 500)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    }
+    const long anonSteady = statusKiB("RssAnon");
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    const long anonTrimmed = statusKiB("RssAnon");
+    const double mallocGrowth = mallocInUseMiB() - mallocBefore;
+    const double heldNow = double(int8Held(*w.document())) / 1048576.0;
     report("edit", edit);
     report("edit-done", editTook); // not a stall: the background re-quantization, call to result on screen
     report("undo", undo);
@@ -276,6 +318,15 @@ int main(int argc, char **argv)
                 double(heldAfterOptimize) / mib / int8MiB);
     std::printf("session anonymous memory: peak RssAnon - RssAnon before open = %.1f MiB = %.2f x INT8\n", anon,
                 anon / std::max(int8MiB, 1e-9));
+    for (const auto &[phase, peak] : phases)
+        std::printf("  peak during %s: %.1f MiB = %.2f x INT8\n", phase, double(peak - anonBefore) / 1024.0,
+                    double(peak - anonBefore) / 1024.0 / std::max(int8MiB, 1e-9));
+    std::printf("steady state (RssAnon - before, actions settled): %.1f MiB = %.2f x INT8; after malloc_trim(0) "
+                "%.1f MiB = %.2f x INT8\n",
+                double(anonSteady - anonBefore) / 1024.0, double(anonSteady - anonBefore) / 1024.0 / int8MiB,
+                double(anonTrimmed - anonBefore) / 1024.0, double(anonTrimmed - anonBefore) / 1024.0 / int8MiB);
+    std::printf("  malloc'd and in use then, minus before the open: %.1f MiB, of which INT8 held %.1f MiB\n",
+                mallocGrowth, heldNow);
     std::printf("peak RSS (VmHWM, mapped pages included) %.1f MiB; (VmHWM - checkpoint) / INT8 = %.2f\n", hwm,
                 (hwm - ckptMiB) / std::max(int8MiB, 1e-9));
     return 0;
