@@ -184,15 +184,15 @@ void Document::applyOverrides(const ql::Overrides &overrides)
     });
     // Starts from whatever result is current: requantize() re-does exactly the tensors whose strategy differs under
     // `overrides`, so the outcome does not depend on which earlier edits had arrived.
-    watcher->setFuture(runInBackground([ck = m_source.checkpoint, from = m_source.result, base = m_source.baseline,
-                                          overrides] {
+    watcher->setFuture(runInBackground([ck = m_source.checkpoint, from = m_source.result, overrides] {
         Requantized out;
         try {
             // A new snapshot, so views and other jobs holding the previous one keep a consistent result. It shares
-            // every tensor's bytes with `from`; requantize() gives the changed ones their own, or the baseline's when
-            // an edit returns a tensor to its seed strategy (undo), so nothing is quantized or held twice.
+            // every tensor's bytes with `from`; requantize() gives the changed ones their own (an undo to the seed
+            // strategy quantizes the tensor again: the baseline keeps no bytes), so nothing is held twice once the
+            // views let go of `from`.
             auto next = std::make_shared<ql::QuantizeResult>(*from);
-            for (const auto &n : ql::requantize(*next, *ck, overrides, base.get()))
+            for (const auto &n : ql::requantize(*next, *ck, overrides))
                 out.changed << QString::fromStdString(n);
             out.result = std::move(next);
         } catch (const std::exception &e) { // never unwinds through Qt

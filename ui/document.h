@@ -23,8 +23,9 @@ public:
     using Source = ql::Session;
     using Progress = std::function<bool(uint64_t done, uint64_t total)>;
 
-    /// Opens a checkpoint (.pt, .safetensors) or an output folder through the core session (baseline kept for the
-    /// Before/Δ columns). Runs on any thread. Throws ql::Error (Cancelled when `progress` returns false).
+    /// Opens a checkpoint (.pt, .safetensors) or an output folder through the core session (the baseline's statistics
+    /// kept for the Before/Δ columns, not its bytes). Runs on any thread. Throws ql::Error (Cancelled when `progress`
+    /// returns false).
     static Source load(const QString &path, const ql::Overrides &overrides = {}, const Progress &progress = {});
 
     explicit Document(QObject *parent = nullptr);
@@ -37,7 +38,7 @@ public:
     bool isEmpty() const { return !m_source.result; }
     /// Strategies can change only when the FP32 weights are at hand.
     bool canRequantize() const { return m_source.checkpoint != nullptr; }
-    /// An output folder has no baseline: its manifest is all there is.
+    /// An output folder has no baseline: its manifest is all there is. A checkpoint's holds no INT8 bytes.
     bool hasBaseline() const { return m_source.baseline != nullptr; }
     QString path() const;
     /// "mamba2 · model.pt" / "mamba2 · out/world-model" — what the title bar and dialogs call this input.

@@ -157,31 +157,36 @@ TensorAnalysis analyzeTensor(const TensorData &t, const QuantizedTensor &q, cons
     a.rows = q.rows;
     a.cols = q.cols;
     const int64_t n = q.rows * q.cols;
-    std::vector<float> w(static_cast<std::size_t>(n));
-    if (n > 0)
-        readAsFloat(t, 0, n, w.data());
+    // The weights in place when the map holds them as aligned float32 (else one converted copy), and no arrays of
+    // reconstructions or errors: the second pass below recomputes them. A 4096x4096 tensor took three float copies
+    // (192 MiB) here, on every selection change in the GUI.
+    std::vector<float> converted;
+    const float *w = floatsInPlace(t);
+    if (!w && n > 0) {
+        converted.resize(static_cast<std::size_t>(n));
+        readAsFloat(t, 0, n, converted.data());
+        w = converted.data();
+    }
 
     a.rowSnr.assign(static_cast<std::size_t>(q.rows), std::numeric_limits<double>::quiet_NaN());
     a.rowMaxAbsError.assign(static_cast<std::size_t>(q.rows), 0.0);
     a.setters.resize(static_cast<std::size_t>(q.rows));
-    a.tensorSetter = findSetter(w.data(), n, std::numeric_limits<float>::infinity());
+    a.tensorSetter = findSetter(w, n, std::numeric_limits<float>::infinity());
     a.absMax = a.tensorSetter.column >= 0 ? std::fabs(double(a.tensorSetter.value)) : 0.0;
 
-    std::vector<float> err(static_cast<std::size_t>(n));
-    std::vector<float> rec(static_cast<std::size_t>(n));
     double signal = 0.0, noise = 0.0;
     for (int64_t r = 0; r < q.rows; ++r) {
         const float s = q.rowScale(r);
-        const float *row = w.data() + r * q.cols;
+        const float *row = w + r * q.cols;
+        const int8_t *c = codes + r * q.cols;
         a.setters[static_cast<std::size_t>(r)] = findSetter(row, q.cols, s * 127.5f);
         ErrorStats rs;
         for (int64_t j = 0; j < q.cols; ++j) {
-            const std::size_t i = static_cast<std::size_t>(r * q.cols + j);
-            rec[i] = float(codes[i]) * s;
-            err[i] = row[j] - rec[i];
+            const float rec = float(c[j]) * s;
+            const float err = row[j] - rec;
             rs.signal += double(row[j]) * double(row[j]);
-            rs.noise += double(err[i]) * double(err[i]);
-            rs.maxAbsErr = std::max(rs.maxAbsErr, double(std::fabs(err[i])));
+            rs.noise += double(err) * double(err);
+            rs.maxAbsErr = std::max(rs.maxAbsErr, double(std::fabs(err)));
         }
         rs.count = q.cols;
         if (const auto snr = rs.snrDb())
@@ -209,10 +214,16 @@ TensorAnalysis analyzeTensor(const TensorData &t, const QuantizedTensor &q, cons
     a.dequantized = Histogram(-range, range, bins);
     const double erange = a.maxAbsError > 0.0 ? a.maxAbsError : 1e-12;
     a.errors = Histogram(-erange, erange, bins);
-    for (std::size_t i = 0; i < w.size(); ++i) {
-        a.weights.add(w[i]);
-        a.dequantized.add(rec[i]);
-        a.errors.add(err[i]);
+    for (int64_t r = 0; r < q.rows; ++r) {
+        const float s = q.rowScale(r);
+        const float *row = w + r * q.cols;
+        const int8_t *c = codes + r * q.cols;
+        for (int64_t j = 0; j < q.cols; ++j) {
+            const float rec = float(c[j]) * s, err = row[j] - rec; // as the first pass computed them
+            a.weights.add(row[j]);
+            a.dequantized.add(rec);
+            a.errors.add(err);
+        }
     }
     a.codes = codeHistogram(codes, static_cast<uint64_t>(n));
     for (const auto &s : a.setters)

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <unordered_set>
 
 namespace ql {
 
@@ -104,6 +105,18 @@ void Int8Buffer::replace(uint64_t offset, Piece piece)
         throw std::invalid_argument("no INT8 piece spans [" + std::to_string(offset) + ", +" +
                                     std::to_string(piece->size()) + ")");
     m_pieces[i].bytes = std::move(piece);
+}
+
+uint64_t Int8Buffer::storageOf(std::initializer_list<const Int8Buffer *> buffers)
+{
+    std::unordered_set<const void *> seen;
+    uint64_t n = 0;
+    for (const Int8Buffer *b : buffers)
+        if (b)
+            for (const Entry &e : b->m_pieces)
+                if (seen.insert(e.bytes.get()).second)
+                    n += e.bytes->size();
+    return n;
 }
 
 bool operator==(const Int8Buffer &a, const Int8Buffer &b)

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <vector>
@@ -55,6 +56,10 @@ public:
     void replace(uint64_t offset, std::vector<int8_t> bytes);
     /// The same with a piece another buffer already holds (shared, not copied).
     void replace(uint64_t offset, Piece piece);
+
+    /// The bytes of storage `buffers` hold together, a piece shared by several counted once (null entries skipped):
+    /// what a set of snapshots costs.
+    static uint64_t storageOf(std::initializer_list<const Int8Buffer *> buffers);
 
     /// Same bytes, whatever the pieces (their cuts and storage).
     friend bool operator==(const Int8Buffer &a, const Int8Buffer &b);

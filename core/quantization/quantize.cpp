@@ -127,10 +127,8 @@ QuantizedTensor plan(const TensorData &t, const Strategy &s)
 /// Float source of rows [r0, r1): the map itself when contiguous float32, else converted into scratch.
 const float *rowsOf(const TensorData &t, const QuantizedTensor &q, int64_t r0, int64_t r1, std::vector<float> &scratch)
 {
-    // Only an aligned map can be read as floats in place: records of a hand-made zip need not be 4-byte aligned.
-    if (t.dtype == DType::Float32 && t.isContiguous() &&
-        reinterpret_cast<std::uintptr_t>(t.firstByte()) % alignof(float) == 0)
-        return reinterpret_cast<const float *>(t.firstByte()) + r0 * q.cols;
+    if (const float *w = floatsInPlace(t))
+        return w + r0 * q.cols;
     scratch.resize(static_cast<std::size_t>((r1 - r0) * q.cols));
     readAsFloat(t, r0 * q.cols, (r1 - r0) * q.cols, scratch.data());
     return scratch.data();
@@ -258,6 +256,15 @@ float tensorAbsMaxFromRows(const QuantizedTensor &q)
 }
 
 } // namespace
+
+const float *floatsInPlace(const TensorData &t)
+{
+    // Only an aligned map can be read as floats in place: records of a hand-made zip need not be 4-byte aligned.
+    if (t.dtype == DType::Float32 && t.isContiguous() &&
+        reinterpret_cast<std::uintptr_t>(t.firstByte()) % alignof(float) == 0)
+        return reinterpret_cast<const float *>(t.firstByte());
+    return nullptr;
+}
 
 QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *out, const std::string &file,
                                bool rowStats)
@@ -519,8 +526,7 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
     return p.merge();
 }
 
-std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides,
-                                    const QuantizeResult *reuse)
+std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides)
 {
     if (result.bytes.size() != result.totalBytes)
         throw Error(ErrorKind::Internal, "re-quantizing needs the INT8 buffer in memory", result.sourcePath);
@@ -529,16 +535,6 @@ std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck
         const Strategy want = overrides.strategyFor(q.name, q.shape.size());
         if (want == q.strategy) {
             q.rule = overrides.ruleFor(q.name);
-            continue;
-        }
-        const QuantizedTensor *earlier = reuse ? reuse->find(q.name) : nullptr;
-        if (earlier && earlier->strategy == want && earlier->offset == q.offset && earlier->size == q.size &&
-            earlier->rowStats.size() == std::size_t(earlier->rows) && // as quantizeTensor() below would give
-            (q.size == 0 || reuse->bytes.span(q.offset, q.size).data())) {
-            result.bytes.replace(q.offset, reuse->bytes.pieceAt(q.offset));
-            q = *earlier;
-            q.rule = overrides.ruleFor(q.name);
-            changed.push_back(q.name);
             continue;
         }
         const TensorData *t = ck.find(q.name);

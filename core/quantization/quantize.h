@@ -71,6 +71,9 @@ struct QuantizeResult
     std::span<const int8_t> codes(const QuantizedTensor &q) const { return bytes.span(q.offset, q.size); }
     /// Holds `all` (the whole buffer, e.g. a weights_int8.bin read back) as one piece per tensor.
     void setBytes(std::span<const int8_t> all);
+    /// Everything but the INT8 bytes (bytes is empty, as after a streamed quantize): tensors with their strategies,
+    /// statistics and scales, the shard map, the warnings. What a session's baseline keeps (session.h).
+    QuantizeResult withoutBytes() const;
     const QuantizedTensor *find(const std::string &name) const;
     int indexOf(const std::string &name) const;
     ErrorSummary summary() const;
@@ -100,18 +103,19 @@ struct QuantizeOptions
 /// Throws ql::Error: Input (non-finite value, unknown model, ...), Cancelled.
 QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &options, ByteSink *sink = nullptr);
 
+/// The tensor's values read in place (the map itself) when they are contiguous, 4-byte-aligned float32; null otherwise
+/// (another dtype, strided, or a record of a hand-made zip that is not aligned), when they need converting.
+const float *floatsInPlace(const TensorData &t);
+
 /// Quantizes one tensor with one strategy into `out` (size = numel); the building block of re-quantization.
 QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *out, const std::string &file,
                                bool rowStats = true);
 
 /// Re-quantizes the tensors whose strategy under `overrides` differs from the one they have; returns the names
 /// changed. Each changed tensor gets a new piece in result.bytes (which must be in memory); the others keep theirs,
-/// so a copy of `result` taken before still shares them and is unchanged (copy-on-write). A tensor whose wanted
-/// strategy is the one it has in `reuse` (an earlier result of the same checkpoint, e.g. the baseline an undo returns
-/// to) takes that result's tensor and bytes instead of being quantized again: quantization is deterministic, so the
-/// bytes are the same, and the storage is shared again.
-std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides,
-                                    const QuantizeResult *reuse = nullptr);
+/// so a copy of `result` taken before still shares them and is unchanged (copy-on-write). Quantization is
+/// deterministic: a tensor returned to a strategy it had before (an undo) gets the bytes it had, byte for byte.
+std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides);
 
 /// Clip threshold search used by the *_mse strategies: the threshold in (0, absmax] minimising the
 /// reconstruction MSE of w with scale = scaleOf(threshold); absmax is always a candidate.

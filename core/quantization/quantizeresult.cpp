@@ -1,4 +1,4 @@
-// QuantizeResult: lookups by name, the buffer read back from a file, the SNR summary.
+// QuantizeResult: lookups by name, the buffer read back from a file, the bytes-free copy, the SNR summary.
 #include "quantization/quantize.h"
 
 #include <algorithm>
@@ -24,6 +24,13 @@ void QuantizeResult::setBytes(std::span<const int8_t> all)
     for (const auto &t : tensors)
         cuts.push_back(t.offset);
     bytes = Int8Buffer::copyOf(all, std::move(cuts));
+}
+
+QuantizeResult QuantizeResult::withoutBytes() const
+{
+    QuantizeResult r = *this; // copies piece pointers only, dropped below
+    r.bytes = {};
+    return r;
 }
 
 ErrorSummary QuantizeResult::summary() const

@@ -52,15 +52,17 @@ Session openSession(const fs::path &path, const OpenOptions &options)
     if (options.overrides.empty() || !options.baseline) {
         opt.overrides = options.overrides;
         auto r = std::make_shared<const QuantizeResult>(quantize(*ck, opt));
-        in.result = r;
-        if (options.overrides.empty())
-            in.baseline = r;
+        if (options.baseline)
+            in.baseline = std::make_shared<const QuantizeResult>(r->withoutBytes());
+        in.result = std::move(r);
         return in;
     }
-    auto baseline = std::make_shared<QuantizeResult>(quantize(*ck, opt));
-    auto r = std::make_shared<QuantizeResult>(*baseline);
+    // The seed's statistics need the seed's quantization: the result starts as it and re-quantizes what the
+    // overrides change; the baseline keeps none of the bytes (the replaced pieces go with the seed's result).
+    QuantizeResult seed = quantize(*ck, opt);
+    auto r = std::make_shared<QuantizeResult>(seed);
     requantize(*r, *ck, options.overrides);
-    in.baseline = std::move(baseline);
+    in.baseline = std::make_shared<const QuantizeResult>(seed.withoutBytes());
     in.result = std::move(r);
     return in;
 }

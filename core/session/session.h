@@ -21,7 +21,7 @@ struct OpenOptions
 {
     Overrides overrides;       ///< applied to a checkpoint (an output folder carries its own)
     bool rowStats = true;      ///< per-row error statistics (the drill-down needs them; summaries do not)
-    bool baseline = false;     ///< also keep the seed-default quantization (the GUI's Before/Δ columns)
+    bool baseline = false;     ///< also keep the seed-default quantization's statistics (the GUI's Before/Δ columns)
     unsigned threads = 0;      ///< 0: all cores
     bool releasePages = false; ///< drop the checkpoint's pages from memory once quantized (CLI: bounded RSS)
     /// Called with bytes done / total; return false to cancel (openInput then throws ErrorKind::Cancelled).
@@ -35,7 +35,11 @@ struct Session
     InputKind kind = InputKind::Checkpoint;
     std::shared_ptr<const Checkpoint> checkpoint;     ///< null for an output folder (no FP32 weights)
     std::shared_ptr<const QuantizeResult> result;     ///< under `overrides`; result->bytes holds the INT8 buffer
-    std::shared_ptr<const QuantizeResult> baseline;   ///< seed defaults; null unless asked for (or no overrides)
+    /// The checkpoint quantized with the seed defaults, without its INT8 bytes (withoutBytes(): strategies,
+    /// statistics, scales; baseline->bytes is empty); null unless asked for. The bytes of a tensor at its seed strategy
+    /// are the result's, and a return to it re-quantizes from the checkpoint (deterministic, so the same bytes): a
+    /// session holds one INT8 buffer whatever the edits.
+    std::shared_ptr<const QuantizeResult> baseline;
     Overrides overrides;                              ///< as applied (an output folder: from its manifest)
     std::optional<LutScales> luts;                    ///< from luts.json + luts.bin when an output folder has them
 

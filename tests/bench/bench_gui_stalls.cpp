@@ -8,8 +8,11 @@
 //   switch      a view switch (table -> tensor -> scales -> shards -> table)
 //   table-edit  the one-tensor edit and its undo with the layer table on screen
 // Memory, two ways: (1) the INT8 storage the session holds, counted exactly: the distinct Int8Buffer pieces of the
-// result and the baseline (shared pieces once); (2) the session's anonymous memory: the peak of RssAnon (sampled every
-// 20 ms, so mapped-file pages of the checkpoint are not counted) minus RssAnon before the open, against the INT8 size.
+// result and the baseline (shared pieces once; the baseline keeps none of its own); (2) the session's anonymous
+// memory: the peak of RssAnon (sampled every 20 ms, so mapped-file pages of the checkpoint are not counted) minus
+// RssAnon before the open, against the INT8 size, overall and per phase (open; the edit/undo/redo/select/switch
+// rounds; Optimize), and the steady state once the actions have settled, before and after malloc_trim(0) (what the
+// allocator keeps cached versus what the session holds).
 // usage: bench_gui_stalls CHECKPOINT [REPEATS]   prints "<action> max <ms> median <ms>" lines
 //        QL_STALL_TRACE=MS bench_gui_stalls ...  also prints each event delivery of MS ms or more (see TracingApp)
 #include "mainwindow.h"
@@ -32,8 +35,11 @@
 #include <ctime>
 #include <sys/resource.h>
 #include <cstdio>
-#include <set>
+#include <utility>
 #include <vector>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 namespace {
 
@@ -158,48 +164,72 @@ long statusKiB(const char *field)
     return -1;
 }
 
-/// The peak of RssAnon, sampled every 20 ms on a thread of its own: reading /proc/self/status can sleep while
-/// workers fault pages in, and on the GUI thread those sleeps (up to 25 ms, QL_STALL_TRACE) counted as stalls.
+/// The peak of RssAnon, sampled every 20 ms on a thread of its own (reading /proc/self/status can sleep while
+/// workers fault pages in, and on the GUI thread those sleeps, up to 25 ms with QL_STALL_TRACE, counted as stalls),
+/// overall and per phase of the run.
 class AnonPeakSampler
 {
 public:
-    explicit AnonPeakSampler(long start) : m_peak(start), m_thread([this] { run(); }) {}
+    explicit AnonPeakSampler(long start) : m_peak(start), m_phasePeak(start), m_thread([this] { run(); }) {}
     ~AnonPeakSampler() { stop(); }
-    /// Stops sampling; the peak including one last sample (KiB).
+    /// Ends the current phase: its peak (KiB) is kept under `name`, and the next phase starts from now.
+    void endPhase(const char *name)
+    {
+        sample();
+        const long now = statusKiB("RssAnon");
+        m_phases.emplace_back(name, m_phasePeak.exchange(now));
+    }
+    /// Stops sampling; the overall peak including one last sample (KiB).
     long stop()
     {
         if (m_thread.joinable()) {
             m_running = false;
             m_thread.join();
-            m_peak = std::max(m_peak.load(), statusKiB("RssAnon"));
+            sample();
         }
         return m_peak;
     }
+    const std::vector<std::pair<const char *, long>> &phases() const { return m_phases; }
 
 private:
+    void sample()
+    {
+        const long now = statusKiB("RssAnon");
+        for (std::atomic<long> *peak : {&m_peak, &m_phasePeak}) {
+            long seen = peak->load();
+            while (now > seen && !peak->compare_exchange_weak(seen, now)) {
+            }
+        }
+    }
     void run()
     {
         while (m_running) {
-            m_peak = std::max(m_peak.load(), statusKiB("RssAnon")); // only this thread writes until stop()
+            sample();
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
-    std::atomic<long> m_peak;
+    std::atomic<long> m_peak, m_phasePeak;
     std::atomic<bool> m_running = true;
+    std::vector<std::pair<const char *, long>> m_phases; ///< written by the GUI thread only
     std::thread m_thread;
 };
 
-/// INT8 bytes held by the results, each shared piece counted once.
-uint64_t int8Held(std::initializer_list<const ql::QuantizeResult *> results)
+/// Bytes malloc'd and not freed, in MiB: every arena's chunks in use and those mmap()ed on their own (0 without glibc).
+double mallocInUseMiB()
 {
-    std::set<const void *> seen;
-    uint64_t n = 0;
-    for (const auto *r : results)
-        if (r)
-            for (const auto &t : r->tensors)
-                if (const auto p = r->bytes.pieceAt(t.offset); p && seen.insert(p.get()).second)
-                    n += p->size();
-    return n;
+#ifdef __GLIBC__
+    const struct mallinfo2 mi = mallinfo2();
+    return double(mi.uordblks + mi.hblkhd) / 1048576.0;
+#else
+    return 0;
+#endif
+}
+
+/// INT8 bytes held by the document's result and baseline, each shared piece counted once.
+uint64_t int8Held(const Document &doc)
+{
+    return ql::Int8Buffer::storageOf({doc.result() ? &doc.result()->bytes : nullptr,
+                                      doc.baseline() ? &doc.baseline()->bytes : nullptr});
 }
 
 } // namespace
@@ -220,10 +250,11 @@ int main(int argc, char **argv)
     w.show();
     QCoreApplication::processEvents();
     const long anonBefore = statusKiB("RssAnon");
+    const double mallocBefore = mallocInUseMiB();
     AnonPeakSampler anonPeak(anonBefore);
     uint64_t heldPeak = 0;
     auto sampleHeld = [&] {
-        heldPeak = std::max(heldPeak, int8Held({w.document()->result().get(), w.document()->baseline().get()}));
+        heldPeak = std::max(heldPeak, int8Held(*w.document()));
     };
     StallMeter meter;
     {
@@ -235,6 +266,8 @@ int main(int argc, char **argv)
         }
     }
     const auto idle = [&] { return !w.isBusy() && !w.tensorView()->isAnalysing(); };
+    meter.measure([] {}, idle); // the open's first analysis belongs to the open
+    anonPeak.endPhase("open");
     const auto &ts = w.document()->result()->tensors;
     int largest = 0, second = ts.size() > 1 ? 1 : 0;
     for (std::size_t i = 0; i < ts.size(); ++i)
@@ -246,9 +279,9 @@ int main(int argc, char **argv)
                 double(w.document()->result()->totalBytes) / 1048576.0, qPrintable(name),
                 static_cast<unsigned long long>(ts[std::size_t(largest)].size));
 
-    std::printf("INT8 held after the open: %.1f MiB (result %s baseline)\n",
-                double(int8Held({w.document()->result().get(), w.document()->baseline().get()})) / 1048576.0,
-                w.document()->result() == w.document()->baseline() ? "==" : "!=");
+    std::printf("INT8 held after the open: %.1f MiB (the baseline holds %.1f MiB of its own)\n",
+                double(int8Held(*w.document())) / 1048576.0,
+                double(w.document()->baseline() ? w.document()->baseline()->bytes.size() : 0) / 1048576.0);
     const bool tracing = qEnvironmentVariableIntValue("QL_STALL_TRACE") > 0;
     std::vector<double> edit, undo, redo, select, viewSwitch, editTook, tableEdit;
     const char *cycle[] = {"per_channel_percentile", "per_tensor_absmax"};
@@ -299,14 +332,32 @@ int main(int argc, char **argv)
                          p->width(), p->height(), full, p->plottableCount(), p->itemCount());
         }
     }
+    anonPeak.endPhase("edit/undo/redo/select/switch");
     std::vector<double> optimize;
     {
         QSignalSpy done(&w, &MainWindow::optimizeFinished);
         optimize.push_back(meter.measure([&] { w.optimize(); }, [&] { return done.count() > 0 && idle(); }));
         std::printf("optimize took %.0f ms from the click to the applied result (background)\n", meter.took());
     }
-    const uint64_t heldAfterOptimize = int8Held({w.document()->result().get(), w.document()->baseline().get()});
+    const uint64_t heldAfterOptimize = int8Held(*w.document());
+    anonPeak.endPhase("optimize");
+    // The steady state: what stays once every job has finished and the views hold the last result, as the kernel
+    // counts it, then after handing the allocator's free memory back (malloc_trim): the difference is cached by malloc,
+    // not held by the session.
+    {
+        QElapsedTimer settle;
+        settle.start();
+        while (settle.elapsed() < 500)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    }
     const long anonPeakKiB = anonPeak.stop();
+    const long anonSteady = statusKiB("RssAnon");
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    const long anonTrimmed = statusKiB("RssAnon");
+    const double mallocGrowth = mallocInUseMiB() - mallocBefore;
+    const double heldNow = double(int8Held(*w.document())) / 1048576.0;
     report("edit", edit);
     report("edit-done", editTook); // not a stall: the background re-quantization, call to result on screen
     report("undo", undo);
@@ -327,6 +378,15 @@ int main(int argc, char **argv)
                 double(heldAfterOptimize) / mib / int8MiB);
     std::printf("session anonymous memory: peak RssAnon - RssAnon before open = %.1f MiB = %.2f x INT8\n", anon,
                 anon / std::max(int8MiB, 1e-9));
+    for (const auto &[phase, peak] : anonPeak.phases())
+        std::printf("  peak during %s: %.1f MiB = %.2f x INT8\n", phase, double(peak - anonBefore) / 1024.0,
+                    double(peak - anonBefore) / 1024.0 / std::max(int8MiB, 1e-9));
+    std::printf("steady state (RssAnon - before, actions settled): %.1f MiB = %.2f x INT8; after malloc_trim(0) "
+                "%.1f MiB = %.2f x INT8\n",
+                double(anonSteady - anonBefore) / 1024.0, double(anonSteady - anonBefore) / 1024.0 / int8MiB,
+                double(anonTrimmed - anonBefore) / 1024.0, double(anonTrimmed - anonBefore) / 1024.0 / int8MiB);
+    std::printf("  malloc'd and in use then, minus before the open: %.1f MiB, of which INT8 held %.1f MiB\n",
+                mallocGrowth, heldNow);
     std::printf("peak RSS (VmHWM, mapped pages included) %.1f MiB; (VmHWM - checkpoint) / INT8 = %.2f\n", hwm,
                 (hwm - ckptMiB) / std::max(int8MiB, 1e-9));
     return 0;

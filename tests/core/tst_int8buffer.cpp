@@ -88,6 +88,22 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, edited.replace(64, std::vector<int8_t>(1)));
     }
 
+    void storageCountsSharedPiecesOnce()
+    {
+        const auto original = ql::Int8Buffer::copyOf(ramp(64), {16, 48});
+        QCOMPARE(ql::Int8Buffer::storageOf({&original}), uint64_t(64));
+        ql::Int8Buffer edited = original;
+        QCOMPARE(ql::Int8Buffer::storageOf({&original, &edited, nullptr}), uint64_t(64));
+        edited.replace(16, std::vector<int8_t>(32, -5));
+        QCOMPARE(ql::Int8Buffer::storageOf({&original, &edited}), uint64_t(64 + 32));
+        edited.replace(16, original.pieceAt(16)); // shared again
+        QCOMPARE(ql::Int8Buffer::storageOf({&original, &edited}), uint64_t(64));
+        // Equal bytes in separate storage count twice: it is storage that is counted, not content.
+        const auto copy = ql::Int8Buffer::copyOf(ramp(64));
+        QCOMPARE(ql::Int8Buffer::storageOf({&original, &copy}), uint64_t(128));
+        QCOMPARE(ql::Int8Buffer::storageOf({}), uint64_t(0));
+    }
+
     void equalityIgnoresCuts()
     {
         const auto all = ramp(50);

@@ -38,7 +38,8 @@ private Q_SLOTS:
         const auto s = Document::load(QStringLiteral(QL_TEST_DATA "/policy-small.pt"));
         QVERIFY(s.checkpoint);
         QVERIFY(s.result);
-        QCOMPARE(s.result, s.baseline); // no overrides: one snapshot
+        QVERIFY(s.baseline);
+        QVERIFY(s.baseline->bytes.empty()); // the seed's statistics, not a second copy of the bytes
         QCOMPARE(s.result->totalBytes, uint64_t(s.result->bytes.size()));
         QVERIFY(!s.luts);
         QVERIFY(!s.result->tensors.front().rowStats.empty());
@@ -142,19 +143,20 @@ private Q_SLOTS:
         QVERIFY(after->tensors[std::size_t(i)].overridden);
         QCOMPARE(doc.overrides().rules.size(), std::size_t(1));
         QCOMPARE(doc.overrides().rules[0].match, std::string("trunk.0.weight"));
-        // The edit copied the edited tensor only: the baseline and the new result share every other tensor's bytes.
+        // The edit copied the edited tensor only: the previous and the new result share every other tensor's bytes.
         QVERIFY(othersShared(*before, *after, i));
         const auto &qi = after->tensors[std::size_t(i)];
         QVERIFY(before->bytes.pieceAt(qi.offset) != after->bytes.pieceAt(qi.offset));
         QVERIFY(!std::equal(before->codes(qi).begin(), before->codes(qi).end(), after->codes(qi).begin()));
         // The snapshot views held stays intact.
         QCOMPARE(before->tensors[std::size_t(i)].strategy.name(), std::string("per_channel_absmax"));
-        QCOMPARE(doc.baseline(), before);
+        QVERIFY(doc.baseline()->bytes.empty());
+        QCOMPARE(doc.baseline()->tensors[std::size_t(i)].strategy.name(), std::string("per_channel_absmax"));
 
         doc.undoStack()->undo();
         QVERIFY(settle(doc));
         QVERIFY(doc.overrides().empty());
-        QCOMPARE(doc.result()->bytes, before->bytes);
+        QCOMPARE(doc.result()->bytes, before->bytes); // quantized again, to the same bytes
         QCOMPARE(doc.result()->tensors[std::size_t(i)].strategy.name(), std::string("per_channel_absmax"));
         doc.undoStack()->redo();
         QVERIFY(settle(doc));
@@ -181,9 +183,13 @@ private Q_SLOTS:
         QCOMPARE(doc.overrides().rules.size(), std::size_t(all.size()));
         for (int i : all)
             QCOMPARE(doc.result()->tensors[std::size_t(i)].strategy.name(), std::string("per_tensor_mse"));
+        // Every matrix changed, and the document still holds one INT8 buffer: the baseline keeps none of its own.
+        const auto held = [&] { return ql::Int8Buffer::storageOf({&doc.result()->bytes, &doc.baseline()->bytes}); };
+        QCOMPARE(held(), r->totalBytes);
         doc.undoStack()->undo();
         QVERIFY(settle(doc));
-        QCOMPARE(doc.result()->bytes, r->bytes);
+        QCOMPARE(doc.result()->bytes, r->bytes); // quantized again from the checkpoint, to the seed's bytes
+        QCOMPARE(held(), r->totalBytes);
     }
 
     void overridesFilesLoadAndSave()
