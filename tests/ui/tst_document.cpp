@@ -168,6 +168,19 @@ private Q_SLOTS:
         QCOMPARE(doc.undoStack()->count(), 1);
     }
 
+    void previousSnapshotIsReleased()
+    {
+        Document doc;
+        doc.setSource(Document::load(QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
+        const int i = doc.result()->indexOf("trunk.0.weight");
+        const std::weak_ptr<const ql::QuantizeResult> before = doc.result();
+        doc.setStrategyAt({i}, strategy("per_channel_percentile"));
+        QVERIFY(settle(doc));
+        // Nothing on the GUI thread keeps the replaced snapshot; it is freed on the pool, soon after.
+        QTRY_VERIFY_WITH_TIMEOUT(before.expired(), 10000);
+        QVERIFY(doc.result());
+    }
+
     void multiSelectionIsOneUndoStep()
     {
         Document doc;
