@@ -182,11 +182,11 @@ void TensorView::recompute()
     }
     const auto &q = m_result->tensors[std::size_t(m_index)];
     const auto bytes = m_result->bytes.pieceAt(q.offset);
-    const std::string strategy = q.strategy.name();
-    const bool sameName = m_analysis && m_analysed.name == q.name;
-    if (sameName && !m_analysing && bytes && m_analysed.bytes.lock() == bytes && m_analysed.strategy == strategy &&
-        m_analysed.checkpoint == m_checkpoint.get()) {
-        render(); // the same bytes, strategy and source: a palette change, a re-show, an edit of another tensor
+    // The same tensor of the same source: its figures can stay on screen while it is analysed again.
+    const bool sameName = m_analysis && m_analysed.name == q.name && m_analysed.checkpoint == m_checkpoint.get();
+    if (sameName && !m_analysing && bytes && m_analysed.bytes.lock() == bytes) {
+        render(); // the same bytes (a piece is replaced whenever its tensor is re-quantized): a palette change, a
+                  // re-show, an edit of another tensor
         return;
     }
     // The analysis of a large tensor takes long enough to stall the window (185 ms for 2048x2048): it runs on the
@@ -203,7 +203,7 @@ void TensorView::recompute()
     const uint64_t job = m_jobs.start();
     auto *watcher = new QFutureWatcher<Analysed>(this);
     connect(watcher, &QFutureWatcherBase::finished, this,
-            [this, watcher, job, key = AnalysisKey{q.name, bytes, strategy, m_checkpoint.get()}] {
+            [this, watcher, job, key = AnalysisKey{q.name, bytes, m_checkpoint.get()}] {
                 watcher->deleteLater();
                 if (!m_jobs.isCurrent(job))
                     return;

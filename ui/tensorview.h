@@ -77,12 +77,11 @@ private:
     std::shared_ptr<const ql::TensorAnalysis> m_analysis;
     std::optional<ql::OutlierAdvice> m_advice;
     /// What m_analysis was computed from: a result that shares the tensor's bytes (an edit of another tensor, an
-    /// undo elsewhere) and keeps its strategy needs no new analysis.
+    /// undo elsewhere) needs no new analysis; the strategy and scales come with the bytes.
     struct AnalysisKey
     {
         std::string name;
         std::weak_ptr<const std::vector<int8_t>> bytes;
-        std::string strategy;
         const ql::Checkpoint *checkpoint = nullptr;
     } m_analysed;
     JobTracker m_jobs;
