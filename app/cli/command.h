@@ -33,6 +33,18 @@ void printWarnings(const std::vector<std::string> &warnings, bool quiet);
 Session openForCommand(const std::string &path, const std::string &overridesFile, const std::string &label,
                        const Context &c);
 
+/// The options several subcommands take, each with one help text; `help` replaces it where a subcommand gives the
+/// option a narrower meaning.
+constexpr const char *kCheckpointHelp = "Checkpoint (.pt zip or legacy, .safetensors)";
+constexpr const char *kInputHelp = "Checkpoint file, or an output folder with manifest.json";
+CLI::Option *addOverridesOption(CLI::App &sub, std::string &file,
+                                const char *help = "Overrides file (quantlens_overrides_v1 JSON)");
+CLI::Option *addThreadsOption(CLI::App &sub, unsigned &threads,
+                              const char *help = "Worker threads (default: all cores)");
+
+/// A usage error unless `path` is a checkpoint file: "<command> needs <what>, not an output folder".
+void requireCheckpointFile(const std::string &path, const char *command, const char *what = "a checkpoint file");
+
 /// Adds the subcommand that `Args` describes: `Args::name` and `Args::about`, and `Args::declare(sub)` adding its own
 /// options to one `Args` shared with the callback; then come --json, -q/--quiet and the exit-code footer. Parsing it
 /// runs `run(args, ctx)` and keeps the exit code it returns.

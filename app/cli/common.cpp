@@ -1,5 +1,6 @@
 // What the subcommands share: the common flags, the warnings, opening an input.
 #include "command.h"
+#include "base/errors.h"
 
 #include <cstdio>
 
@@ -18,6 +19,22 @@ void printWarnings(const std::vector<std::string> &warnings, bool quiet)
         return;
     for (const auto &w : warnings)
         std::fprintf(stderr, "warning: %s\n", printable(w, true).c_str());
+}
+
+CLI::Option *addOverridesOption(CLI::App &sub, std::string &file, const char *help)
+{
+    return sub.add_option("--overrides", file, help);
+}
+
+CLI::Option *addThreadsOption(CLI::App &sub, unsigned &threads, const char *help)
+{
+    return sub.add_option("-j,--threads", threads, help);
+}
+
+void requireCheckpointFile(const std::string &path, const char *command, const char *what)
+{
+    if (isOutputFolder(path))
+        throw Error(ErrorKind::Usage, std::string(command) + " needs " + what + ", not an output folder", path);
 }
 
 Session openForCommand(const std::string &path, const std::string &overridesFile, const std::string &label,

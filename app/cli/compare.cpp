@@ -20,7 +20,7 @@ struct CompareArgs
     {
         sub.add_option("a", a, "Checkpoint or output folder (the old side)")->required();
         sub.add_option("b", b, "Checkpoint or output folder (the new side)")->required();
-        sub.add_option("--overrides", overrides, "Overrides applied to each checkpoint side (as used to make it)");
+        addOverridesOption(sub, overrides, "Overrides applied to each checkpoint side (as used to make it)");
     }
 
     static constexpr const char *name = "compare";

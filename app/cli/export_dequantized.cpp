@@ -17,10 +17,10 @@ struct ExportArgs
     /// The subcommand's own options, filling these fields.
     void declare(CLI::App &sub)
     {
-        sub.add_option("checkpoint", checkpoint, "Checkpoint (.pt zip or legacy, .safetensors)")->required();
+        sub.add_option("checkpoint", checkpoint, kCheckpointHelp)->required();
         sub.add_option("-o,--output", out, "Output file: .pt / .pth (checkpoint structure kept) or .safetensors")
             ->required();
-        sub.add_option("--overrides", overrides, "Overrides file (quantlens_overrides_v1 JSON)");
+        addOverridesOption(sub, overrides);
     }
 
     static constexpr const char *name = "export-dequantized";
@@ -30,8 +30,7 @@ struct ExportArgs
 
 int runExport(const ExportArgs &a, const Context &c)
 {
-    if (isOutputFolder(a.checkpoint))
-        throw Error(ErrorKind::Usage, "export-dequantized needs a checkpoint file, not an output folder", a.checkpoint);
+    requireCheckpointFile(a.checkpoint, "export-dequantized");
     const Session s = openForCommand(a.checkpoint, a.overrides, "quantizing", c);
     printWarnings(s.result->warnings, c.quiet || c.json);
     const ExportSummary sum = exportDequantized(s, a.out);

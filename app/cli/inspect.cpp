@@ -24,8 +24,8 @@ struct InspectArgs
     /// The subcommand's own options, filling these fields.
     void declare(CLI::App &sub)
     {
-        sub.add_option("path", path, "Checkpoint file, or an output folder with manifest.json")->required();
-        sub.add_option("--overrides", overrides, "Overrides file to try (nothing is written)");
+        sub.add_option("path", path, kInputHelp)->required();
+        addOverridesOption(sub, overrides, "Overrides file to try (nothing is written)");
         sub.add_option("--sort", sortBy, "Row order: name (file order), snr (worst first), bytes")
             ->check(CLI::IsMember({"name", "snr", "bytes"}))
             ->capture_default_str();

@@ -19,7 +19,7 @@ struct LintArgs
     /// The subcommand's own options, filling these fields.
     void declare(CLI::App &sub)
     {
-        sub.add_option("input", path, "Checkpoint file, or an output folder with manifest.json")->required();
+        sub.add_option("input", path, kInputHelp)->required();
         sub.add_option("--min-snr", minSnr, "Error when a matrix weight's SNR is under this many dB (near-zero "
                                             "signals are warned about instead)");
         sub.add_flag("--strict", strict, "Warnings are errors too");

@@ -17,11 +17,11 @@ struct OptimizeArgs
     /// The subcommand's own options, filling these fields.
     void declare(CLI::App &sub)
     {
-        sub.add_option("checkpoint", checkpoint, "Checkpoint (.pt zip or legacy, .safetensors)")->required();
+        sub.add_option("checkpoint", checkpoint, kCheckpointHelp)->required();
         sub.add_option("-o,--output", output, "Overrides file to write (atomically)")->required();
         sub.add_option("--min-gain", minGain, "Propose only changes that gain at least this many dB")
             ->capture_default_str();
-        sub.add_option("--overrides", base, "Start from these rules instead of the seed's defaults");
+        addOverridesOption(sub, base, "Start from these rules instead of the seed's defaults");
     }
 
     static constexpr const char *name = "optimize";
@@ -31,9 +31,7 @@ struct OptimizeArgs
 
 int runOptimize(const OptimizeArgs &a, const Context &c)
 {
-    if (isOutputFolder(a.checkpoint))
-        throw Error(ErrorKind::Usage, "optimize needs the FP32 weights: give the checkpoint, not an output folder",
-                    a.checkpoint);
+    requireCheckpointFile(a.checkpoint, "optimize", "the FP32 weights: give the checkpoint");
     if (!(a.minGain >= 0))
         throw Error(ErrorKind::Usage, "--min-gain must be a number of dB >= 0");
     const Session s = openForCommand(a.checkpoint, a.base, "quantizing", c);

@@ -21,11 +21,11 @@ struct QuantizeArgs
     /// The subcommand's own options, filling these fields.
     void declare(CLI::App &sub)
     {
-        sub.add_option("--checkpoint", checkpoint, "Checkpoint (.pt zip or legacy, .safetensors)")->required();
+        sub.add_option("--checkpoint", checkpoint, kCheckpointHelp)->required();
         sub.add_option("--output-dir", outDir, "Output folder (created; files replaced atomically)")
             ->capture_default_str();
-        sub.add_option("--overrides", overrides, "Overrides file (quantlens_overrides_v1 JSON)");
-        sub.add_option("-j,--threads", threads, "Worker threads (default: all cores)");
+        addOverridesOption(sub, overrides);
+        addThreadsOption(sub, threads);
     }
 
     static constexpr const char *name = "quantize";

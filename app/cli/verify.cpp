@@ -10,8 +10,8 @@ namespace ql::cli {
 namespace {
 struct VerifyArgs
 {
-    std::string dir, checkpoint, overrides;
     unsigned threads = 0;
+    std::string dir, checkpoint, overrides;
 
     /// The subcommand's own options, filling these fields.
     void declare(CLI::App &sub)
@@ -19,9 +19,9 @@ struct VerifyArgs
         sub.add_option("dir", dir, "Output folder (manifest.json + weights_int8.bin)")->required();
         sub.add_option("--checkpoint", checkpoint,
                        "Re-derive the folder from this checkpoint and require byte identity");
-        sub.add_option("--overrides", overrides,
-                       "Overrides for the re-derivation (default: those the folder's manifest records)");
-        sub.add_option("-j,--threads", threads, "Worker threads for the re-derivation (default: all cores)");
+        addOverridesOption(sub, overrides,
+                           "Overrides for the re-derivation (default: those the folder's manifest records)");
+        addThreadsOption(sub, threads, "Worker threads for the re-derivation (default: all cores)");
     }
 
     static constexpr const char *name = "verify";
