@@ -1,9 +1,8 @@
 #pragma once
 // Writers of tensor files other tools read: a torch.save zip (.pt) and .safetensors. Used by export-dequantized so
 // that users can run their own harness on exactly the weights that ship. Both write atomically (AtomicFile).
-#include "base/dtype.h"
 #include "base/json.h"
-#include "base/shape.h"
+#include "base/tensorheader.h"
 
 #include <cstddef>
 #include <filesystem>
@@ -15,14 +14,10 @@
 namespace ql {
 
 /// A named tensor owning its bytes: row-major contiguous, little endian.
-struct OwnedTensor
+struct OwnedTensor : TensorHeader
 {
-    std::string name;
-    DType dtype = DType::Float32;
-    std::vector<int64_t> shape;
     std::vector<std::byte> bytes; ///< numel · dtypeSize(dtype) bytes
 
-    int64_t numel() const { return numelOf(shape); }
     static OwnedTensor fromFloats(std::string name, std::vector<int64_t> shape, const std::vector<float> &values);
 };
 

@@ -1,6 +1,5 @@
 #pragma once
-#include "base/dtype.h"
-#include "base/shape.h"
+#include "base/tensorheader.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -12,18 +11,14 @@
 namespace ql {
 
 /// One named tensor of a checkpoint: a strided view into bytes that another object (a file map) keeps alive.
-struct TensorData
+struct TensorData : TensorHeader
 {
-    std::string name;
-    DType dtype = DType::Float32;
-    std::vector<int64_t> shape;
     std::vector<int64_t> strides;    ///< in elements
     int64_t storageOffset = 0;       ///< in elements
     std::span<const std::byte> storage; ///< the whole storage
     bool bigEndian = false;
     std::string storageKey;          ///< tensors sharing a key share bytes (tied weights)
 
-    int64_t numel() const { return numelOf(shape); }
     std::size_t dims() const { return shape.size(); }
     /// Row-major contiguous, little endian: elements can be read straight from storage.
     bool isContiguous() const;
