@@ -459,14 +459,10 @@ const PyObject *Unpickler::load()
         case 0x89:
             push(makeBool(op == 0x88));
             break;
-        case 'J':
-            push(makeInt(static_cast<int32_t>(u32())));
-            break;
+        case 'J': // BININT: signed 4 bytes; BININT1, BININT2: unsigned 1 and 2 bytes
         case 'K':
-            push(makeInt(u8()));
-            break;
         case 'M':
-            push(makeInt(u16()));
+            push(makeInt(op == 'J' ? int64_t(static_cast<int32_t>(u32())) : op == 'K' ? u8() : u16()));
             break;
         case 0x8a: {
             const uint8_t n = u8();
@@ -624,11 +620,9 @@ const PyObject *Unpickler::load()
         case 'g':
             push(memoGet(memoIndexLine("GET")));
             break;
-        case 'h':
-            push(memoGet(u8()));
-            break;
+        case 'h': // BINGET, LONG_BINGET: 1- and 4-byte memo index
         case 'j':
-            push(memoGet(u32()));
+            push(memoGet(op == 'h' ? u8() : u32()));
             break;
         case 'c': {
             const std::string module = line();
