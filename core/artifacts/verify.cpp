@@ -155,16 +155,12 @@ Json verifyReportJson(const VerifyReport &rep)
     Json notes = Json::array();
     for (const auto &n : rep.notes)
         notes.push_back(toValidUtf8(n));
-    return {{"dir", toValidUtf8(rep.dir.string())},
-            {"ok", rep.ok()},
-            {"total_weight_bytes", rep.totalBytes},
-            {"num_tensors", rep.numTensors},
-            {"num_shards", rep.numShards},
-            {"hashes_checked", rep.hashesChecked},
-            {"luts_checked", rep.lutsChecked},
+    // What was checked, then what was found.
+    return {{"dir", toValidUtf8(rep.dir.string())}, {"ok", rep.ok()},
+            {"total_weight_bytes", rep.totalBytes}, {"num_tensors", rep.numTensors}, {"num_shards", rep.numShards},
+            {"hashes_checked", rep.hashesChecked}, {"luts_checked", rep.lutsChecked},
             {"checkpoint_compared", rep.checkpointCompared},
-            {"notes", std::move(notes)},
-            {"problems", std::move(problems)}};
+            {"notes", std::move(notes)}, {"problems", std::move(problems)}};
 }
 
 } // namespace ql

@@ -121,15 +121,11 @@ Json reportJson(const ReportData &r)
         Json edges = Json::array();
         for (const auto &e : l.edges)
             edges.push_back({{"x", e.x}, {"above_saturates", e.aboveSaturates}, {"limit", e.limit}});
-        luts.push_back({{"name", lutName(a.kind)},
-                        {"input_scale", l.inScale},
-                        {"output_scale", l.outScale},
-                        {"max_abs_error", a.maxAbsError},
-                        {"mean_abs_error", a.meanAbsError},
-                        {"saturated_entries", a.saturatedCount},
-                        {"expected_direction", a.expectedDirection},
-                        {"monotonic_violations", a.monotonicViolations},
-                        {"saturation_edges", edges}});
+        // The table and its scales; how far it is from the exact function; where and how it saturates.
+        luts.push_back({{"name", lutName(a.kind)}, {"input_scale", l.inScale}, {"output_scale", l.outScale},
+                        {"max_abs_error", a.maxAbsError}, {"mean_abs_error", a.meanAbsError},
+                        {"saturated_entries", a.saturatedCount}, {"expected_direction", a.expectedDirection},
+                        {"monotonic_violations", a.monotonicViolations}, {"saturation_edges", edges}});
     }
     j["luts"] = {{"source", r.lutsFromSession ? "luts.json" : "seed defaults"}, {"tables", luts}};
 
