@@ -2,6 +2,7 @@
 
 #include "inspection/summary.h"
 #include "plotstyle.h"
+#include "textlabel.h"
 
 #include <QEvent>
 #include <QGridLayout>
@@ -38,16 +39,13 @@ void showLegend(QCustomPlot *plot)
 
 ComparePlots::ComparePlots(QWidget *parent)
     : QWidget(parent)
-    , m_header(new QLabel(this))
+    , m_header(makeTextLabel(this, Qt::RichText))
     // Three side by side must leave the table room in an 800 px window (at 240 px each the view scrolled sideways
     // and the summary and the table's names were cut).
     , m_hist(makeInspectorPlot(this, QSize(160, 140)))
     , m_snr(makeInspectorPlot(this, QSize(160, 140)))
     , m_ratio(makeInspectorPlot(this, QSize(160, 140)))
 {
-    m_header->setTextFormat(Qt::RichText);
-    m_header->setWordWrap(true);
-    m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_histTitle = addTitle(m_hist);
     m_snrTitle = addTitle(m_snr);
     m_ratioTitle = addTitle(m_ratio);

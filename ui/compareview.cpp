@@ -5,6 +5,7 @@
 #include "splitpair.h"
 #include "inspection/summary.h"
 #include "shardmapview.h"
+#include "textlabel.h"
 
 #include <QCheckBox>
 #include <QFileInfo>
@@ -25,11 +26,12 @@ CompareView::CompareView(QWidget *parent)
     , m_proxy(new CompareFilterProxy(this))
     , m_filter(new QLineEdit(this))
     , m_changedOnly(new QCheckBox(tr("Changed only"), this))
-    , m_summary(new QLabel(this))
+    , m_summary(makeTextLabel(this, Qt::RichText))
     , m_table(new QTableView(this))
     , m_plots(new ComparePlots(this))
-    , m_labelA(new QLabel(this))
-    , m_labelB(new QLabel(this))
+    // Wrapping: one line set the view's minimum width past an 800 px window.
+    , m_labelA(makeTextLabel(this, Qt::RichText, Selectable::No))
+    , m_labelB(makeTextLabel(this, Qt::RichText, Selectable::No))
     , m_mapA(new ShardMapView(this))
     , m_mapB(new ShardMapView(this))
 {
@@ -48,13 +50,6 @@ CompareView::CompareView(QWidget *parent)
     m_table->setAlternatingRowColors(true);
     m_filter->setPlaceholderText(tr("Filter by name"));
     m_filter->setClearButtonEnabled(true);
-    m_summary->setTextFormat(Qt::RichText);
-    m_summary->setWordWrap(true);
-    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    for (QLabel *l : {m_labelA, m_labelB}) {
-        l->setTextFormat(Qt::RichText);
-        l->setWordWrap(true); // one line set the view's minimum width past an 800 px window
-    }
 
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_filter, 1);

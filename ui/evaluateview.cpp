@@ -2,6 +2,7 @@
 
 #include "plotstyle.h"
 #include "splitpair.h"
+#include "textlabel.h"
 
 #include <QCheckBox>
 #include <QCoreApplication>
@@ -63,7 +64,7 @@ EvaluateView::EvaluateView(QWidget *parent)
     , m_sensitivity(new QCheckBox(tr("Per-tensor sensitivity (one tensor INT8 at a time, and one kept FP32)"), this))
     , m_run(new QPushButton(tr("Evaluate"), this))
     , m_cancel(new QPushButton(tr("Cancel"), this))
-    , m_status(new QLabel(this))
+    , m_status(makeTextLabel(this))
     , m_outputs(new QTableWidget(0, 5, this))
     , m_plot(makeInspectorPlot(this, QSize(360, 260)))
 {
@@ -74,8 +75,6 @@ EvaluateView::EvaluateView(QWidget *parent)
     m_random->setToolTip(tr("Random standard-normal batches shaped by the module's input_shapes attribute"));
     m_sensitivity->setChecked(true);
     m_cancel->setEnabled(false);
-    m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     auto *browseModel = new QPushButton(tr("Browse…"), this);
     auto *browseInputs = new QPushButton(tr("Browse…"), this);

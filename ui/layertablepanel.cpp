@@ -6,6 +6,7 @@
 #include "readers/model.h"
 #include "snrbardelegate.h"
 #include "strategydelegate.h"
+#include "textlabel.h"
 
 #include <algorithm>
 #include <QApplication>
@@ -34,7 +35,7 @@ LayerTablePanel::LayerTablePanel(QWidget *parent)
     , m_group(new QComboBox(this))
     , m_band(new QComboBox(this))
     , m_count(new QLabel(this))
-    , m_warnings(new QLabel(this))
+    , m_warnings(makeTextLabel(this))
 {
     m_proxy->setSourceModel(m_model);
 
@@ -81,8 +82,6 @@ LayerTablePanel::LayerTablePanel(QWidget *parent)
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->setWordWrap(false);
 
-    m_warnings->setWordWrap(true);
-    m_warnings->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_warnings->setFrameShape(QFrame::StyledPanel);
     m_warnings->setMargin(4);
     m_warnings->hide();

@@ -4,6 +4,7 @@
 #include "bands.h"
 #include "plotstyle.h"
 #include "splitpair.h"
+#include "textlabel.h"
 #include "inspection/scalestats.h"
 #include "inspection/summary.h"
 
@@ -47,13 +48,11 @@ void logHistogram(const std::vector<double> &v, double lo, double hi, QVector<do
 
 ScalesView::ScalesView(QWidget *parent)
     : QWidget(parent)
-    , m_summary(new QLabel(this))
+    , m_summary(makeTextLabel(this, Qt::RichText, Selectable::No))
     , m_channelPlot(makeInspectorPlot(this, QSize(260, 180)))
     , m_histPlot(makeInspectorPlot(this, QSize(260, 180)))
     , m_modelPlot(makeInspectorPlot(this, QSize(260, 180)))
 {
-    m_summary->setWordWrap(true);
-    m_summary->setTextFormat(Qt::RichText);
     m_channelTitle = addTitle(m_channelPlot);
     m_histTitle = addTitle(m_histPlot);
     m_modelTitle = addTitle(m_modelPlot, tr("Scales across the model (box: quartiles, whiskers: min-max)"));

@@ -5,6 +5,7 @@
 #include "inspection/summary.h"
 #include "plotstyle.h"
 #include "rowtablemodel.h"
+#include "textlabel.h"
 
 #include <QCheckBox>
 #include <QFutureWatcher>
@@ -33,10 +34,10 @@ struct Analysed
 
 TensorView::TensorView(QWidget *parent)
     : QWidget(parent)
-    , m_header(new QLabel(this))
-    , m_note(new QLabel(this))
+    , m_header(makeTextLabel(this, Qt::RichText))
+    , m_note(makeTextLabel(this))
     , m_adviceBox(new QWidget(this))
-    , m_adviceText(new QLabel(m_adviceBox))
+    , m_adviceText(makeTextLabel(m_adviceBox))
     , m_adviceButton(new QPushButton(m_adviceBox))
     , m_logCounts(new QCheckBox(tr("Log counts"), this))
     , m_rowPlot(makeInspectorPlot(this, QSize(260, 200)))
@@ -46,16 +47,9 @@ TensorView::TensorView(QWidget *parent)
     , m_histPlot(makeInspectorPlot(this, QSize(260, 200)))
     , m_errPlot(makeInspectorPlot(this, QSize(260, 200)))
 {
-    m_header->setTextFormat(Qt::RichText);
-    m_header->setWordWrap(true);
-    m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_note->setWordWrap(true);
     m_note->setFrameShape(QFrame::StyledPanel);
     m_note->setMargin(6);
-    m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_note->hide();
-    m_adviceText->setWordWrap(true);
-    m_adviceText->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto *adviceLayout = new QHBoxLayout(m_adviceBox);
     adviceLayout->setContentsMargins(6, 2, 6, 2);
     adviceLayout->addWidget(m_adviceText, 1);
