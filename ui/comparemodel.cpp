@@ -110,28 +110,19 @@ QVariant CompareTableModel::data(const QModelIndex &index, int role) const
         return int(d.status);
     case ChangeRole:
         return changeOf(d);
-    case SortRole:
-        switch (index.column()) {
-        case Name:
+    case SortRole: {
+        // The numeric columns sort by their field, a missing value first.
+        static constexpr std::optional<double> TensorDelta::*kField[ColumnCount]
+            = {nullptr, nullptr, &TensorDelta::snrA, &TensorDelta::snrB, &TensorDelta::snrDelta, nullptr,
+               &TensorDelta::maxAbsChange, &TensorDelta::scaleMaxRelChange, nullptr};
+        if (index.column() == Name)
             return m_names[index.row()];
-        case Status:
+        if (index.column() == Status)
             return int(d.status);
-        case SnrA:
-            return number(d.snrA);
-        case SnrB:
-            return number(d.snrB);
-        case SnrDelta:
-            return number(d.snrDelta);
-        case RelChange:
+        if (index.column() == RelChange) // a new, removed or reshaped tensor counts as changed
             return changeOf(d);
-        case MaxAbsChange:
-            return number(d.maxAbsChange);
-        case ScaleDrift:
-            return number(d.scaleMaxRelChange);
-        case BytesChanged:
-            return number(bytes);
-        }
-        return {};
+        return number(index.column() == BytesChanged ? bytes : d.*kField[index.column()]);
+    }
     case Qt::DisplayRole:
         switch (index.column()) {
         case Name:
