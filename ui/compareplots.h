@@ -1,12 +1,11 @@
 #pragma once
 #include "inspection/analysis.h"
+#include "plotstyle.h"
 #include "session/compare.h"
 
 #include <QWidget>
 #include <memory>
 
-class QCustomPlot;
-class QCPTextElement;
 class QLabel;
 
 /// For one tensor of a comparison: the weight histograms of A and B overlaid, both per-row SNR curves, and the
@@ -16,15 +15,14 @@ class ComparePlots : public QWidget
     Q_OBJECT
 public:
     explicit ComparePlots(QWidget *parent = nullptr);
-
-    void setSessions(std::shared_ptr<const ql::Session> a, std::shared_ptr<const ql::Session> b);
-    /// Shows `d` (null: nothing selected).
-    void showTensor(const ql::TensorDelta *d);
-
     QCustomPlot *histogramPlot() const { return m_hist; }
     QCustomPlot *snrPlot() const { return m_snr; }
     QCustomPlot *ratioPlot() const { return m_ratio; }
     QString headerText() const;
+
+    void setSessions(std::shared_ptr<const ql::Session> a, std::shared_ptr<const ql::Session> b);
+    /// Shows `d` (null: nothing selected).
+    void showTensor(const ql::TensorDelta *d);
 
     static QColor colorA();
     static QColor colorB();

@@ -33,8 +33,8 @@ public:
     CompareFilterProxy *proxy() const { return m_proxy; }
     QTableView *table() const { return m_table; }
     ComparePlots *plots() const { return m_plots; }
-    ShardMapView *shardMapA() const { return m_mapA; }
-    ShardMapView *shardMapB() const { return m_mapB; }
+    enum class Side { A, B };
+    ShardMapView *shardMap(Side side) const { return side == Side::A ? m_mapA : m_mapB; }
     QCheckBox *changedOnlyBox() const { return m_changedOnly; }
     QString summaryText() const;
 

@@ -43,6 +43,15 @@ public:
     bool showView(const QString &id);
     QString currentView() const;
     QWidget *viewWidget(const QString &id) const;
+    /// The registered view of type `View` (the first, should two share a type); null when there is none.
+    template <class View>
+    View *view() const
+    {
+        for (const ViewEntry &e : m_views)
+            if (auto *v = qobject_cast<View *>(e.widget))
+                return v;
+        return nullptr;
+    }
 
     /// Asks to save unsaved strategy changes (Save / Discard / Cancel) when there are any; false: the user cancelled.
     bool maybeSave();
@@ -82,13 +91,6 @@ public:
     bool saveScreenshot(const QString &file);
 
     Document *document() const { return m_doc; }
-    LayerTablePanel *tablePanel() const { return m_table; }
-    TensorView *tensorView() const { return m_tensor; }
-    ScalesView *scalesView() const { return m_scales; }
-    LutView *lutView() const { return m_luts; }
-    ShardMapPanel *shardPanel() const { return m_shards; }
-    CompareView *compareView() const { return m_compare; }
-    EvaluateView *evaluateView() const { return m_evaluate; }
     QString summaryText() const;
     /// The status bar's progress of the running job (hidden when none).
     QProgressBar *progressBar() const { return m_progress; }

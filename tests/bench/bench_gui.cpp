@@ -33,7 +33,7 @@ namespace {
 /// Edits re-quantize in the background: wait for the result (what the user waits for before the view changes).
 void settle(MainWindow &w)
 {
-    while (w.document()->isBusy() || w.tensorView()->isAnalysing())
+    while (w.document()->isBusy() || w.view<TensorView>()->isAnalysing())
         QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
 }
 
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
     QCoreApplication::processEvents();
     w.repaint();
     const double launch = ms(sinceMain);
-    const int rows = w.tablePanel()->model()->rowCount();
+    const int rows = w.view<LayerTablePanel>()->model()->rowCount();
     std::printf("launch_to_table    %8.2f ms  (%d rows in the layer table; from main(), offscreen)\n", launch, rows);
 
     const int index = w.document()->result()->indexOf(tensor.toStdString());

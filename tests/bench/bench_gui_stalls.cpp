@@ -265,7 +265,7 @@ int main(int argc, char **argv)
             return 3;
         }
     }
-    const auto idle = [&] { return !w.isBusy() && !w.tensorView()->isAnalysing(); };
+    const auto idle = [&] { return !w.isBusy() && !w.view<TensorView>()->isAnalysing(); };
     meter.measure([] {}, idle); // the open's first analysis belongs to the open
     anonPeak.endPhase("open");
     const auto &ts = w.document()->result()->tensors;
@@ -323,7 +323,7 @@ int main(int argc, char **argv)
         w.showView(QStringLiteral("tensor"));
         w.selectTensor(largest);
         meter.measure([] {}, idle);
-        for (QCustomPlot *p : w.tensorView()->findChildren<QCustomPlot *>()) {
+        for (QCustomPlot *p : w.view<TensorView>()->findChildren<QCustomPlot *>()) {
             QElapsedTimer t;
             t.start();
             p->replot(QCustomPlot::rpImmediateRefresh);

@@ -22,6 +22,7 @@
 
 namespace {
 
+using Side = CompareView::Side;
 const QString kCk = "/work/shared/fixtures/checkpoints/";
 
 std::shared_ptr<const ql::Session> open(const QString &path, const ql::Overrides &o = {})
@@ -117,8 +118,8 @@ private Q_SLOTS:
         QCOMPARE(spy.count(), 0); // selection from outside is not echoed back
         QCOMPARE(view.selectedTensor(), QString("frame_proj.weight"));
         QCOMPARE(view.table()->currentIndex().data(CompareTableModel::NameRole).toString(), QString("frame_proj.weight"));
-        QCOMPARE(view.shardMapA()->selectedTensor(), p.a->result->indexOf("frame_proj.weight"));
-        QCOMPARE(view.shardMapB()->selectedTensor(), p.b->result->indexOf("frame_proj.weight"));
+        QCOMPARE(view.shardMap(Side::A)->selectedTensor(), p.a->result->indexOf("frame_proj.weight"));
+        QCOMPARE(view.shardMap(Side::B)->selectedTensor(), p.b->result->indexOf("frame_proj.weight"));
         QVERIFY(view.plots()->headerText().contains("frame_proj.weight"));
         QCOMPARE(view.plots()->histogramPlot()->graphCount(), 2);
         QCOMPARE(view.plots()->snrPlot()->graphCount(), 2);
@@ -131,7 +132,7 @@ private Q_SLOTS:
         QCOMPARE(spy.at(0).at(0).toString(), QString("ctrl_proj.weight"));
         view.selectTensor("no such tensor");
         QCOMPARE(view.selectedTensor(), QString());
-        QCOMPARE(view.shardMapB()->selectedTensor(), -1);
+        QCOMPARE(view.shardMap(Side::B)->selectedTensor(), -1);
     }
 
     void highlightsAndChunkClicks()
@@ -139,17 +140,17 @@ private Q_SLOTS:
         const Pair p = makePair(kCk + "mamba2-small.pt", kCk + "legacy-format.pt");
         CompareView view;
         QVERIFY(showComparison(view, p, QSize(1400, 900)));
-        const auto ranges = view.shardMapB()->highlightRanges();
+        const auto ranges = view.shardMap(Side::B)->highlightRanges();
         uint64_t chunks = 0;
         for (const auto &[b, e] : ranges) {
             QVERIFY(e > b && b % ql::kUploadChunk == 0);
             chunks += (e - b + ql::kUploadChunk - 1) / ql::kUploadChunk;
         }
         QCOMPARE(chunks, p.r->summary.chunksChanged);
-        QCOMPARE(view.shardMapA()->highlightRanges(), ranges); // same layout: the same bytes on both sides
+        QCOMPARE(view.shardMap(Side::A)->highlightRanges(), ranges); // same layout: the same bytes on both sides
         // Click the middle of a changed chunk in B's map: its tensor is selected and announced.
         QSignalSpy spy(&view, &CompareView::tensorSelected);
-        ShardMapView *map = view.shardMapB();
+        ShardMapView *map = view.shardMap(Side::B);
         const uint64_t at = (ranges[ranges.size() / 2].first + ranges[ranges.size() / 2].second) / 2;
         map->goToOffset(ByteOffset(at));
         const QPoint point = map->cellRect(map->layout().cellStart(ByteOffset(at))).center();
@@ -162,12 +163,13 @@ private Q_SLOTS:
         const QString name = QString::fromStdString(p.b->result->tensors[std::size_t(tensor)].name);
         QCOMPARE(spy.at(0).at(0).toString(), name);
         QCOMPARE(view.table()->currentIndex().data(CompareTableModel::NameRole).toString(), name);
-        QCOMPARE(view.shardMapA()->selectedTensor(), p.a->result->indexOf(name.toStdString()));
+        QCOMPARE(view.shardMap(Side::A)->selectedTensor(), p.a->result->indexOf(name.toStdString()));
         // Identical inputs: nothing highlighted.
         const Pair same = makePair(kCk + "mamba2-small.pt", "/work/shared/fixtures/golden/mamba2-small");
         view.setComparison(same.a, same.b, same.r);
-        QVERIFY(view.shardMapA()->highlightRanges().empty() && view.shardMapB()->highlightRanges().empty());
-        QVERIFY(view.shardMapA()->highlighting() && view.shardMapB()->highlighting()); // all washed out: no change
+        QVERIFY(view.shardMap(Side::A)->highlightRanges().empty() && view.shardMap(Side::B)->highlightRanges().empty());
+        // All washed out: no change.
+        QVERIFY(view.shardMap(Side::A)->highlighting() && view.shardMap(Side::B)->highlighting());
         QVERIFY(view.summaryText().contains("Identical"));
     }
 

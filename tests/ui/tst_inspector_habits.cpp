@@ -126,7 +126,7 @@ private Q_SLOTS:
         QVERIFY(qltest::showQuietWindow(w, size.isValid() ? size : w.minimumSizeHint().expandedTo(QSize(320, 240))));
         QVERIFY(open(w, kSample));
         QVERIFY(w.width() <= 800);
-        QTableView *tv = w.tablePanel()->view();
+        QTableView *tv = w.view<LayerTablePanel>()->view();
         const int width = tv->columnWidth(LayerTableModel::Name);
         // Was ~20 px ("iam"); now the content width first, never under 28 characters.
         QVERIFY2(width >= 28 * tv->fontMetrics().horizontalAdvance(QLatin1Char('m')), qPrintable(QString::number(width)));
@@ -146,7 +146,7 @@ private Q_SLOTS:
         MainWindow again;
         again.setInteractive(false);
         QVERIFY(open(again, kSample));
-        QCOMPARE(again.tablePanel()->view()->columnWidth(LayerTableModel::Name), width + 37);
+        QCOMPARE(again.view<LayerTablePanel>()->view()->columnWidth(LayerTableModel::Name), width + 37);
     }
 
     void globFilterShowsItsCount()
@@ -160,17 +160,17 @@ private Q_SLOTS:
             expected += QString::fromStdString(t.name).startsWith(QLatin1String("layers.")) &&
                         QString::fromStdString(t.name).endsWith(QLatin1String(".in_proj.weight"));
         QVERIFY(expected >= 2);
-        QTest::keyClicks(w.tablePanel()->filterEdit(), QStringLiteral("layers.*.in_proj.weight"));
-        QCOMPARE(w.tablePanel()->proxy()->rowCount(), expected);
+        QTest::keyClicks(w.view<LayerTablePanel>()->filterEdit(), QStringLiteral("layers.*.in_proj.weight"));
+        QCOMPARE(w.view<LayerTablePanel>()->proxy()->rowCount(), expected);
         const QString count = QStringLiteral("glob matches %1 of %2").arg(expected).arg(r->tensors.size());
         bool shown = false;
-        for (auto *l : w.tablePanel()->findChildren<QLabel *>())
+        for (auto *l : w.view<LayerTablePanel>()->findChildren<QLabel *>())
             shown = shown || (l->text() == count && l->isVisible());
         QVERIFY2(shown, qPrintable(count));
         // Down moves into the results, Esc clears the filter.
-        QTest::keyClick(w.tablePanel()->filterEdit(), Qt::Key_Escape);
-        QVERIFY(w.tablePanel()->filterEdit()->text().isEmpty());
-        QCOMPARE(w.tablePanel()->proxy()->rowCount(), int(r->tensors.size()));
+        QTest::keyClick(w.view<LayerTablePanel>()->filterEdit(), Qt::Key_Escape);
+        QVERIFY(w.view<LayerTablePanel>()->filterEdit()->text().isEmpty());
+        QCOMPARE(w.view<LayerTablePanel>()->proxy()->rowCount(), int(r->tensors.size()));
     }
 
     void ctrlCCopiesTsvWithAHeader()
@@ -178,7 +178,7 @@ private Q_SLOTS:
         MainWindow w;
         QVERIFY(qltest::showQuietWindow(w, QSize(1600, 1000)));
         QVERIFY(open(w, kPolicy));
-        QTableView *tv = w.tablePanel()->view();
+        QTableView *tv = w.view<LayerTablePanel>()->view();
         tv->sortByColumn(LayerTableModel::Name, Qt::AscendingOrder);
         tv->clearSelection();
         tv->selectionModel()->select(tv->model()->index(0, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
@@ -229,7 +229,7 @@ private Q_SLOTS:
         QCOMPARE(stack->count(), 0);
         const ql::LutScales seed;
         QDoubleSpinBox *spin = nullptr;
-        for (auto *s : w.lutView()->curve(ql::LutKind::Silu)->findChildren<QDoubleSpinBox *>())
+        for (auto *s : w.view<LutView>()->curve(ql::LutKind::Silu)->findChildren<QDoubleSpinBox *>())
             if (s->objectName().endsWith(QLatin1String("InputScale")))
                 spin = s;
         QVERIFY(spin);
@@ -241,7 +241,7 @@ private Q_SLOTS:
         QVERIFY(w.document()->isModified());
         QVERIFY(w.document()->lutScalesModified());
         QVERIFY(w.isWindowModified());
-        const ql::LutScales edited = w.lutView()->scales();
+        const ql::LutScales edited = w.view<LutView>()->scales();
         QVERIFY(!(edited == seed));
         QCOMPARE(w.document()->lutScales().in[0], edited.in[0]);
         // A strategy edit lands on the same stack, after it.
@@ -251,11 +251,11 @@ private Q_SLOTS:
         stack->undo(); // the strategy
         stack->undo(); // the LUT scale
         QVERIFY(QTest::qWaitFor([&] { return !w.document()->isBusy(); }, 60000));
-        QVERIFY(w.lutView()->scales() == seed);
+        QVERIFY(w.view<LutView>()->scales() == seed);
         QCOMPARE(spin->value(), seed.in[0]);
         QVERIFY(!w.document()->isModified());
         stack->redo();
-        QVERIFY(w.lutView()->scales() == edited);
+        QVERIFY(w.view<LutView>()->scales() == edited);
         QVERIFY(w.document()->isModified());
 
         // Unsaved LUT scales prompt like unsaved strategies: Cancel keeps everything.
@@ -264,7 +264,7 @@ private Q_SLOTS:
         w.openPath(kEdge);
         QTest::qWait(200);
         QCOMPARE(loads.count(), 0);
-        QVERIFY(w.lutView()->scales() == edited);
+        QVERIFY(w.view<LutView>()->scales() == edited);
 
         // Save Artifacts writes the edited LUTs with them, and then nothing is unsaved.
         QTemporaryDir tmp;
@@ -277,7 +277,7 @@ private Q_SLOTS:
         QVERIFY(!w.document()->lutScalesModified());
         // Read back, the folder carries the edited scales.
         QVERIFY(open(w, tmp.path()));
-        QCOMPARE(w.lutView()->scales().in[0], edited.in[0]);
+        QCOMPARE(w.view<LutView>()->scales().in[0], edited.in[0]);
     }
 
     void warningsListedAsTheCliPrintsThem()
@@ -285,7 +285,7 @@ private Q_SLOTS:
         MainWindow w;
         QVERIFY(qltest::showQuietWindow(w, QSize(1600, 1000)));
         QVERIFY(open(w, kEdge));
-        QLabel *warnings = w.tablePanel()->warningsLabel();
+        QLabel *warnings = w.view<LayerTablePanel>()->warningsLabel();
         QVERIFY(warnings->isVisible());
         QVERIFY2(warnings->text().contains(QStringLiteral("aux.scalar")), qPrintable(warnings->text()));
         QVERIFY(warnings->text().contains(QStringLiteral("0-D")));
@@ -367,14 +367,14 @@ private Q_SLOTS:
         MainWindow w;
         QVERIFY(qltest::showQuietWindow(w, QSize(800, 600)));
         QVERIFY(open(w, kSample));
-        checkCellsFit(w.tablePanel()->view(), LayerTableModel::Name, "layer table");
+        checkCellsFit(w.view<LayerTablePanel>()->view(), LayerTableModel::Name, "layer table");
         QVERIFY(w.selectTensorByName(QStringLiteral("layers.0.mamba.in_proj.weight")));
         w.showView(QStringLiteral("tensor"));
-        QVERIFY(QTest::qWaitFor([&] { return !w.tensorView()->isAnalysing(); }, 30000));
+        QVERIFY(QTest::qWaitFor([&] { return !w.view<TensorView>()->isAnalysing(); }, 30000));
         QCoreApplication::processEvents();
-        checkCellsFit(w.tensorView()->rowsView(), -1, "tensor rows");
+        checkCellsFit(w.view<TensorView>()->rowsView(), -1, "tensor rows");
         // The per-row SNR plot's title (it names the tensor) fits the plot instead of losing both ends.
-        QCustomPlot *rows = w.tensorView()->rowPlot();
+        QCustomPlot *rows = w.view<TensorView>()->rowPlot();
         QCPTextElement *title = nullptr;
         for (auto *e : rows->plotLayout()->elements(false))
             if (auto *t = qobject_cast<QCPTextElement *>(e))
@@ -384,7 +384,7 @@ private Q_SLOTS:
         QVERIFY2(titleWidth <= rows->width(), qPrintable(QStringLiteral("'%1' is %2 px in a %3 px plot")
                                                              .arg(title->text()).arg(titleWidth).arg(rows->width())));
         // The band filter shows its whole label ("investigate (< 20 dB)").
-        QComboBox *band = w.tablePanel()->bandBox();
+        QComboBox *band = w.view<LayerTablePanel>()->bandBox();
         int widest = 0;
         for (int i = 0; i < band->count(); ++i)
             widest = std::max(widest, band->fontMetrics().horizontalAdvance(band->itemText(i)));

@@ -56,7 +56,7 @@ private Q_SLOTS:
         w.show();
         QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
         const auto r = w.document()->result();
-        QCOMPARE(w.tablePanel()->model()->rowCount(), int(r->tensors.size()));
+        QCOMPARE(w.view<LayerTablePanel>()->model()->rowCount(), int(r->tensors.size()));
         // Opening selects the matrix that needs attention most: the lowest SNR.
         QVERIFY(w.selectedTensor() >= 0);
         const auto worst = r->tensors[std::size_t(w.selectedTensor())].stats.snrDb();
@@ -79,24 +79,24 @@ private Q_SLOTS:
         const int i = r->indexOf("trunk.3.weight");
 
         // From the table (a user click moves the current row) ...
-        QTableView *view = w.tablePanel()->view();
-        const QModelIndex idx = w.tablePanel()->proxy()->mapFromSource(w.tablePanel()->model()->index(i, 0));
+        QTableView *view = w.view<LayerTablePanel>()->view();
+        const QModelIndex idx = w.view<LayerTablePanel>()->proxy()->mapFromSource(w.view<LayerTablePanel>()->model()->index(i, 0));
         view->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         QCOMPARE(w.selectedTensor(), i);
-        QCOMPARE(w.tensorView()->tensor(), i);
+        QCOMPARE(w.view<TensorView>()->tensor(), i);
         w.showView(QStringLiteral("tensor"));
-        QVERIFY(QTest::qWaitFor([&] { return !w.tensorView()->isAnalysing(); }, 30000));
-        QVERIFY(w.tensorView()->analysis());
-        QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("trunk.3.weight")));
+        QVERIFY(QTest::qWaitFor([&] { return !w.view<TensorView>()->isAnalysing(); }, 30000));
+        QVERIFY(w.view<TensorView>()->analysis());
+        QVERIFY(w.view<TensorView>()->headerLabel()->text().contains(QStringLiteral("trunk.3.weight")));
 
         // ... and from the scales view's box plot.
         const int j = r->indexOf("action_embed.weight");
         w.showView(QStringLiteral("scales"));
-        Q_EMIT w.scalesView()->tensorActivated(j);
+        Q_EMIT w.view<ScalesView>()->tensorActivated(j);
         QCOMPARE(w.selectedTensor(), j);
-        QCOMPARE(w.tablePanel()->selectedTensors(), QVector<int>{j});
-        QCOMPARE(w.scalesView()->boxOf(j), w.scalesView()->boxOf(j)); // shown
-        QVERIFY(w.scalesView()->boxOf(j) >= 0);
+        QCOMPARE(w.view<LayerTablePanel>()->selectedTensors(), QVector<int>{j});
+        QCOMPARE(w.view<ScalesView>()->boxOf(j), w.view<ScalesView>()->boxOf(j)); // shown
+        QVERIFY(w.view<ScalesView>()->boxOf(j) >= 0);
         QVERIFY(w.selectTensorByName(QStringLiteral("trunk.0.bias")));
         QVERIFY(!w.selectTensorByName(QStringLiteral("no.such.tensor")));
     }
@@ -106,7 +106,7 @@ private Q_SLOTS:
         MainWindow w;
         QVERIFY(openOn(w, QStringLiteral("tensor")));
         QVERIFY(w.selectTensorByName(QStringLiteral("trunk.0.weight")));
-        TensorView *tv = w.tensorView();
+        TensorView *tv = w.view<TensorView>();
         QVERIFY(QTest::qWaitFor([&] { return !tv->isAnalysing(); }, 30000));
         const auto first = tv->analysis();
         QVERIFY(first);
@@ -158,9 +158,9 @@ private Q_SLOTS:
         QTest::keyClick(&w, Qt::Key_3, Qt::ControlModifier);
         QTest::keyClick(&w, Qt::Key_F, Qt::ControlModifier);
         QCOMPARE(w.currentView(), QStringLiteral("table"));
-        QTRY_VERIFY(w.tablePanel()->filterEdit()->hasFocus());
-        QTest::keyClicks(w.tablePanel()->filterEdit(), QStringLiteral("trunk"));
-        QCOMPARE(w.tablePanel()->proxy()->rowCount(), 4);
+        QTRY_VERIFY(w.view<LayerTablePanel>()->filterEdit()->hasFocus());
+        QTest::keyClicks(w.view<LayerTablePanel>()->filterEdit(), QStringLiteral("trunk"));
+        QCOMPARE(w.view<LayerTablePanel>()->proxy()->rowCount(), 4);
     }
 
     void strategyEditFromTableIsUndoable()
@@ -171,7 +171,7 @@ private Q_SLOTS:
         QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
         const auto before = w.document()->result();
         const int i = before->indexOf("trunk.3.weight");
-        auto *model = w.tablePanel()->model();
+        auto *model = w.view<LayerTablePanel>()->model();
         QVERIFY(model->setData(model->index(i, LayerTableModel::Strategy), QStringLiteral("per_channel_mse")));
         QCOMPARE(w.document()->undoStack()->count(), 1);
         QVERIFY(QTest::qWaitFor([&] { return !w.document()->isBusy(); }, 60000));
@@ -181,11 +181,11 @@ private Q_SLOTS:
         // The drill-down follows the new result.
         w.selectTensor(i);
         w.showView(QStringLiteral("tensor"));
-        QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("per_channel_mse")));
+        QVERIFY(w.view<TensorView>()->headerLabel()->text().contains(QStringLiteral("per_channel_mse")));
         w.document()->undoStack()->undo();
         QVERIFY(QTest::qWaitFor([&] { return !w.document()->isBusy(); }, 60000));
         QCOMPARE(model->index(i, LayerTableModel::Strategy).data().toString(), QStringLiteral("per_channel_absmax"));
-        QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("per_channel_absmax")));
+        QVERIFY(w.view<TensorView>()->headerLabel()->text().contains(QStringLiteral("per_channel_absmax")));
     }
 
     void errorsAreReportedWithTheCoreMessage()
@@ -259,13 +259,13 @@ private Q_SLOTS:
         QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/golden/policy-small")));
         QVERIFY(!w.document()->canRequantize());
         QVERIFY(w.summaryText().contains(QStringLiteral("output folder")));
-        auto *model = w.tablePanel()->model();
+        auto *model = w.view<LayerTablePanel>()->model();
         QVERIFY(!(model->flags(model->index(0, LayerTableModel::Strategy)) & Qt::ItemIsEditable));
         w.showView(QStringLiteral("tensor"));
-        QVERIFY(QTest::qWaitFor([&] { return !w.tensorView()->isAnalysing(); }, 30000));
-        QVERIFY(w.tensorView()->analysis());
-        QVERIFY(!w.tensorView()->analysis()->hasSource);
-        QVERIFY(w.tensorView()->noteLabel()->text().contains(QStringLiteral("FP32")));
+        QVERIFY(QTest::qWaitFor([&] { return !w.view<TensorView>()->isAnalysing(); }, 30000));
+        QVERIFY(w.view<TensorView>()->analysis());
+        QVERIFY(!w.view<TensorView>()->analysis()->hasSource);
+        QVERIFY(w.view<TensorView>()->noteLabel()->text().contains(QStringLiteral("FP32")));
     }
 
     void savedArtifactsMatchTheSeedGolden()
@@ -302,9 +302,9 @@ private Q_SLOTS:
         MainWindow w;
         w.setInteractive(false);
         QVERIFY(open(w, dir.path()));
-        QCOMPARE(w.lutView()->scales().out[1], 0.0625);
+        QCOMPARE(w.view<LutView>()->scales().out[1], 0.0625);
         QVERIFY(open(w, QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
-        QCOMPARE(w.lutView()->scales().out[1], ql::LutScales{}.out[1]); // a checkpoint starts from the defaults
+        QCOMPARE(w.view<LutView>()->scales().out[1], ql::LutScales{}.out[1]); // a checkpoint starts from the defaults
     }
 
     void followsAPaletteChange()
@@ -317,8 +317,8 @@ private Q_SLOTS:
         dark.setColor(QPalette::WindowText, QColor(230, 230, 230));
         dark.setColor(QPalette::Text, QColor(230, 230, 230));
         w.setPalette(dark);
-        QCOMPARE(w.tensorView()->rowPlot()->xAxis->tickLabelColor(), QColor(230, 230, 230));
-        QCOMPARE(w.tensorView()->histogramPlot()->toPixmap(200, 150).toImage().pixelColor(2, 2), QColor(30, 30, 30));
+        QCOMPARE(w.view<TensorView>()->rowPlot()->xAxis->tickLabelColor(), QColor(230, 230, 230));
+        QCOMPARE(w.view<TensorView>()->histogramPlot()->toPixmap(200, 150).toImage().pixelColor(2, 2), QColor(30, 30, 30));
     }
 
     void overrideAndRefreshEveryViewIsQuick()
@@ -345,7 +345,7 @@ private Q_SLOTS:
         QApplication::processEvents();
         const qint64 ms = timer.elapsed();
         qInfo("override + refresh of %s: %lld ms", ts[std::size_t(largest)].name.c_str(), ms);
-        QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("per_channel_percentile")));
+        QVERIFY(w.view<TensorView>()->headerLabel()->text().contains(QStringLiteral("per_channel_percentile")));
         // Dense lines (per-row SNR and scales of a 1676-row tensor) stroked as one antialiased path cost ~200 ms per
         // repaint (perf, bench_gui); every plot of the window must draw polylines segment by segment.
         const auto plots = w.findChildren<QCustomPlot *>();

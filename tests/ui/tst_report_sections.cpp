@@ -287,7 +287,7 @@ private Q_SLOTS:
         QSignalSpy compared(&w, &MainWindow::compareFinished);
         w.compareWith(kB);
         QVERIFY(compared.wait(60000) && compared.at(0).at(0).toBool());
-        QVERIFY(w.compareView()->result());
+        QVERIFY(w.view<CompareView>()->result());
         const QString file = m_tmp.filePath(QStringLiteral("window.json"));
         w.exportReport(file);
         QVERIFY(exported.wait(60000));

@@ -97,7 +97,7 @@ private Q_SLOTS:
         const QImage table = shoot(w, QStringLiteral("table"));
         QCOMPARE(table.size(), QSize(1600, 1000));
         QVERIFY(qltest::distinctColours(table) > 40);
-        QTableView *tv = w.tablePanel()->view();
+        QTableView *tv = w.view<LayerTablePanel>()->view();
         QVERIFY(tv->indexAt(QPoint(5, 5)).isValid()); // rows are on screen
         QVERIFY(tv->rowAt(tv->viewport()->height() - 5) > 10 || tv->model()->rowCount() <= 10);
         const QRect tableRect(tv->mapTo(&w, QPoint(0, 0)), tv->size());
@@ -107,7 +107,7 @@ private Q_SLOTS:
         const QImage tensor = shoot(w, QStringLiteral("tensor"));
         QVERIFY(qltest::distinctColours(tensor) > 40);
         QVERIFY(tensor != table);
-        TensorView *dv = w.tensorView();
+        TensorView *dv = w.view<TensorView>();
         QVERIFY(dv->headerLabel()->text().contains(QStringLiteral("layers.0.mamba.in_proj.weight")));
         QCOMPARE(dv->rowsModel()->rowCount(), int(t.rows));
         QVERIFY(plotData(dv->rowPlot()) >= int(t.rows) - int(dv->analysis()->zeroRows));
@@ -121,7 +121,7 @@ private Q_SLOTS:
         QVERIFY(w.showView(QStringLiteral("scales")));
         const QImage scales = shoot(w, QStringLiteral("scales"));
         QVERIFY(qltest::distinctColours(scales) > 40);
-        ScalesView *sv = w.scalesView();
+        ScalesView *sv = w.view<ScalesView>();
         QCOMPARE(plotData(sv->modelPlot()), int(r->tensors.size()));
         QVERIFY(plotData(sv->channelPlot()) == int(t.rows));
         QVERIFY(sv->summaryLabel()->text().contains(QStringLiteral("scales in")));
@@ -139,9 +139,9 @@ private Q_SLOTS:
         const QImage shards = shoot(w, QStringLiteral("shards"));
         QVERIFY(qltest::distinctColours(shards) > 40);
         QVERIFY(shards != luts);
-        Q_EMIT w.shardPanel()->tensorActivated(0);
+        Q_EMIT w.view<ShardMapPanel>()->tensorActivated(0);
         QCOMPARE(w.selectedTensor(), 0);
-        QCOMPARE(w.tensorView()->tensor(), 0);
+        QCOMPARE(w.view<TensorView>()->tensor(), 0);
     }
 
     void allZeroTensorExplainsItself()
@@ -155,10 +155,10 @@ private Q_SLOTS:
         QVERIFY(loaded.wait(60000));
         QVERIFY(w.selectTensorByName(QStringLiteral("aux.zero.weight")));
         w.showView(QStringLiteral("tensor"));
-        QVERIFY(QTest::qWaitFor([&] { return !w.tensorView()->isAnalysing(); }, 30000));
-        QVERIFY(w.tensorView()->noteLabel()->isVisible());
-        QVERIFY(w.tensorView()->noteLabel()->text().contains(QStringLiteral("undefined")));
-        QVERIFY(w.tensorView()->headerLabel()->text().contains(QStringLiteral("undefined")));
+        QVERIFY(QTest::qWaitFor([&] { return !w.view<TensorView>()->isAnalysing(); }, 30000));
+        QVERIFY(w.view<TensorView>()->noteLabel()->isVisible());
+        QVERIFY(w.view<TensorView>()->noteLabel()->text().contains(QStringLiteral("undefined")));
+        QVERIFY(w.view<TensorView>()->headerLabel()->text().contains(QStringLiteral("undefined")));
         QVERIFY(qltest::distinctColours(shoot(w, QStringLiteral("zero"))) > 20);
     }
 
