@@ -69,6 +69,17 @@ template <typename Load> void checkFieldRefused(json doc, const fs::path &file, 
     qltest::writeFile(file, doc.dump(2));
     checkMessage(refusal(load), file.string(), expect);
 }
+
+/// A copy of the golden folder `golden` (its `jsonFile` and `bin`) with the row's value in `jsonFile`: `load(folder)`
+/// must refuse it as checkFieldRefused says.
+template <typename Load>
+void checkGoldenFieldRefused(const char *golden, const char *bin, const char *jsonFile, Load load)
+{
+    QTemporaryDir tmp;
+    const fs::path dir = tmp.path().toStdString();
+    fs::copy_file(kGolden / golden / bin, dir / bin);
+    checkFieldRefused(json::parse(qltest::readFile(kGolden / golden / jsonFile)), dir / jsonFile, [&] { load(dir); });
+}
 } // namespace
 
 class TestJsonInputs : public QObject
@@ -99,11 +110,8 @@ private Q_SLOTS:
     }
     void manifestFields()
     {
-        QTemporaryDir tmp;
-        const fs::path dir = tmp.path().toStdString();
-        fs::copy_file(kGolden / "mlp-small/weights_int8.bin", dir / "weights_int8.bin");
-        checkFieldRefused(json::parse(qltest::readFile(kGolden / "mlp-small/manifest.json")), dir / "manifest.json",
-                          [&] { ql::loadArtifacts(dir); });
+        checkGoldenFieldRefused("mlp-small", "weights_int8.bin", "manifest.json",
+                                [](const fs::path &dir) { ql::loadArtifacts(dir); });
     }
 
     void lutsFields_data()
@@ -120,11 +128,8 @@ private Q_SLOTS:
     }
     void lutsFields()
     {
-        QTemporaryDir tmp;
-        const fs::path dir = tmp.path().toStdString();
-        fs::copy_file(kGolden / "luts-default/luts.bin", dir / "luts.bin");
-        checkFieldRefused(json::parse(qltest::readFile(kGolden / "luts-default/luts.json")), dir / "luts.json",
-                          [&] { ql::readLutScales(dir); });
+        checkGoldenFieldRefused("luts-default", "luts.bin", "luts.json",
+                                [](const fs::path &dir) { ql::readLutScales(dir); });
     }
 
     void lutsMissingFields()

@@ -74,6 +74,89 @@ TwoShards twoShardFolder(const fs::path &root)
     quantizeInto(root / "world.safetensors", root / "out");
     return {root / "world.safetensors", root / "out", pm.expectedBin};
 }
+
+void bump(OJson &number, int64_t by) { number = number.get<uint64_t>() + uint64_t(by); }
+
+/// A manifest being damaged, and the entries of the weights group a damage is done to.
+struct Edit
+{
+    OJson &m;
+    OJson &group;
+    std::string first, second; ///< the group's first two entries ("" when it has one)
+    std::string perChannel;    ///< its first entry with per-channel scales
+    OJson &shards() const { return m["shard_map"]["shards"]; }
+};
+
+/// One way to damage a manifest, named as its test row, with what verify must then say.
+struct Damage
+{
+    const char *name;
+    const char *expect;
+    void (*edit)(Edit &);
+};
+
+/// Rewrites the manifest of `dir` with `d` done to the entries of `group`.
+void damageManifest(const fs::path &dir, const char *group, const Damage &d)
+{
+    OJson m = manifestOf(dir);
+    OJson &g = m["weights"][group];
+    Edit e{m, g, g.begin().key(), g.size() > 1 ? std::next(g.begin()).key() : std::string(), {}};
+    for (const auto &[k, v] : g.items())
+        if (e.perChannel.empty() && v.contains("scales"))
+            e.perChannel = k;
+    d.edit(e);
+    writeManifest(dir, m);
+}
+
+/// A test's rows, one per damage of `table`: its index, named as the damage.
+template <std::size_t N> void addDamageRows(const Damage (&table)[N])
+{
+    QTest::addColumn<int>("row");
+    for (std::size_t i = 0; i < N; ++i)
+        QTest::newRow(table[i].name) << int(i);
+}
+
+/// The layer_weights of the two-shard folder: damage that verify finds and loadArtifacts refuses.
+const Damage kManifestDamage[] = {
+    {"overlap", "overlaps tensor", [](Edit &e) { bump(e.group[e.second]["offset"], -1); }},
+    {"gap", "belong to no tensor", [](Edit &e) { bump(e.group[e.second]["offset"], 1); }},
+    {"two-groups", "is in two groups", [](Edit &e) { e.m["weights"]["projections"][e.first] = e.group[e.first]; }},
+    {"wrong-group", "its name puts it in",
+     [](Edit &e) {
+         e.m["weights"]["projections"][e.first] = e.group[e.first];
+         e.group.erase(e.first);
+     }},
+    {"zero-scale", "not finite and > 0", [](Edit &e) { e.group[e.perChannel]["scales"][3] = 0.0; }},
+    {"negative-scale", "not finite and > 0", [](Edit &e) { e.group[e.perChannel]["scales"][0] = -0.5; }},
+    {"huge-scale", "not finite and > 0", [](Edit &e) { e.group[e.perChannel]["scales"][0] = 1e300; }},
+    {"scale-count", "scales for", [](Edit &e) { e.group[e.perChannel]["scales"].erase(0); }},
+    {"size-vs-shape", "elements but size is", [](Edit &e) { bump(e.group[e.perChannel]["shape"][1], 1); }},
+    {"shard-overlap", "overlaps the previous shard",
+     [](Edit &e) {
+         bump(e.shards()[1]["offset"], -4096);
+         bump(e.shards()[1]["size"], 4096);
+     }},
+    {"shard-unaligned", "not on a 4096-byte boundary",
+     [](Edit &e) {
+         bump(e.shards()[0]["size"], 1);
+         bump(e.shards()[1]["offset"], 1);
+         bump(e.shards()[1]["size"], -1);
+     }},
+    {"shard-count", "num_shards is 3", [](Edit &e) { e.m["shard_map"]["num_shards"] = 3; }},
+    {"shard-short", "the shards cover bytes", [](Edit &e) { bump(e.shards()[1]["size"], -1); }},
+    {"bad-hash", "not 64 lower-case hex", [](Edit &e) { e.shards()[0]["sha256"] = "ABC"; }},
+};
+
+/// The projections of policy-small's output: limits and types, each the one problem verify finds.
+const Damage kLimits[] = {
+    {"rank-100000", "shape has rank 100000", [](Edit &e) { e.group[e.first]["shape"] = std::vector<int>(100000, 1); }},
+    {"name-300kB", "bytes, over the limit of 262144",
+     [](Edit &e) { e.group[std::string(300000, 'n')] = e.group[e.first]; }},
+    {"string-shape", "shape[0] is \"4\", not a size", [](Edit &e) { e.group[e.first]["shape"][0] = "4"; }},
+    {"string-scale", "field 'scales[2]' is not a number", [](Edit &e) { e.group[e.perChannel]["scales"][2] = "x"; }},
+    {"missing-shard-map", "field 'manifest.shard_map' is missing", [](Edit &e) { e.m.erase("shard_map"); }},
+    {"unknown-group", "is not one of layer_weights", [](Edit &e) { e.m["weights"]["extra"] = OJson::object(); }},
+};
 } // namespace
 
 class TestVerify : public QObject
@@ -200,77 +283,19 @@ private Q_SLOTS:
         QVERIFY(loadError(f.out).find("weights_int8.bin: has 3000000 bytes") != std::string::npos);
     }
 
-    /// Offsets that overlap; a gap; one tensor in two groups; zero, negative and non-finite scales; too few scales.
-    void manifestDamage_data()
-    {
-        QTest::addColumn<QString>("edit");
-        QTest::addColumn<QString>("expect");
-        QTest::newRow("overlap") << "overlap" << "overlaps tensor";
-        QTest::newRow("gap") << "gap" << "belong to no tensor";
-        QTest::newRow("two-groups") << "two-groups" << "is in two groups";
-        QTest::newRow("wrong-group") << "wrong-group" << "its name puts it in";
-        QTest::newRow("zero-scale") << "zero-scale" << "not finite and > 0";
-        QTest::newRow("negative-scale") << "negative-scale" << "not finite and > 0";
-        QTest::newRow("huge-scale") << "huge-scale" << "not finite and > 0";
-        QTest::newRow("scale-count") << "scale-count" << "scales for";
-        QTest::newRow("size-vs-shape") << "size-vs-shape" << "elements but size is";
-        QTest::newRow("shard-overlap") << "shard-overlap" << "overlaps the previous shard";
-        QTest::newRow("shard-unaligned") << "shard-unaligned" << "not on a 4096-byte boundary";
-        QTest::newRow("shard-count") << "shard-count" << "num_shards is 3";
-        QTest::newRow("shard-short") << "shard-short" << "the shards cover bytes";
-        QTest::newRow("bad-hash") << "bad-hash" << "not 64 lower-case hex";
-    }
+    /// Offsets that overlap; a gap; one tensor in two groups; zero, negative and non-finite scales; too few scales;
+    /// shards that overlap, are unaligned, miscounted or short; a bad hash.
+    void manifestDamage_data() { addDamageRows(kManifestDamage); }
     void manifestDamage()
     {
-        QFETCH(QString, edit);
-        QFETCH(QString, expect);
+        QFETCH(int, row);
+        const Damage &d = kManifestDamage[row];
         QTemporaryDir tmp;
         const TwoShards f = twoShardFolder(tmp.path().toStdString());
-        OJson m = manifestOf(f.out);
-        OJson &lw = m["weights"]["layer_weights"];
-        const std::string first = lw.begin().key(), second = std::next(lw.begin()).key();
-        std::string pc; // the first per-channel entry
-        for (const auto &[k, v] : lw.items())
-            if (pc.empty() && v.contains("scales"))
-                pc = k;
-        OJson &shards = m["shard_map"]["shards"];
-        const std::string e = edit.toStdString();
-        if (e == "overlap")
-            lw[second]["offset"] = lw[second]["offset"].get<uint64_t>() - 1;
-        else if (e == "gap")
-            lw[second]["offset"] = lw[second]["offset"].get<uint64_t>() + 1;
-        else if (e == "two-groups")
-            m["weights"]["projections"][first] = lw[first];
-        else if (e == "wrong-group") {
-            m["weights"]["projections"][first] = lw[first];
-            lw.erase(first);
-        } else if (e == "zero-scale")
-            lw[pc]["scales"][3] = 0.0;
-        else if (e == "negative-scale")
-            lw[pc]["scales"][0] = -0.5;
-        else if (e == "huge-scale")
-            lw[pc]["scales"][0] = 1e300;
-        else if (e == "scale-count")
-            lw[pc]["scales"].erase(0);
-        else if (e == "size-vs-shape")
-            lw[pc]["shape"][1] = lw[pc]["shape"][1].get<int64_t>() + 1;
-        else if (e == "shard-overlap") {
-            shards[1]["offset"] = shards[1]["offset"].get<uint64_t>() - 4096;
-            shards[1]["size"] = shards[1]["size"].get<uint64_t>() + 4096;
-        } else if (e == "shard-unaligned") {
-            shards[0]["size"] = shards[0]["size"].get<uint64_t>() + 1;
-            shards[1]["offset"] = shards[1]["offset"].get<uint64_t>() + 1;
-            shards[1]["size"] = shards[1]["size"].get<uint64_t>() - 1;
-        } else if (e == "shard-count")
-            m["shard_map"]["num_shards"] = 3;
-        else if (e == "shard-short")
-            shards[1]["size"] = shards[1]["size"].get<uint64_t>() - 1;
-        else if (e == "bad-hash")
-            shards[0]["sha256"] = "ABC";
-        writeManifest(f.out, m);
+        damageManifest(f.out, "layer_weights", d);
         const auto r = ql::verifyArtifacts(f.out);
-        QVERIFY2(!r.ok(), edit.toUtf8().constData());
-        QVERIFY2(allText(r).find(expect.toStdString()) != std::string::npos, allText(r).c_str());
+        QVERIFY2(!r.ok(), d.name);
+        QVERIFY2(allText(r).find(d.expect) != std::string::npos, allText(r).c_str());
         // loadArtifacts refuses the folder with the first problem of the same checker.
         const std::string le = loadError(f.out);
         QVERIFY2(!le.empty(), "loadArtifacts accepted it");
@@ -348,49 +373,20 @@ private Q_SLOTS:
     }
 
     /// Limits before parsing or allocating: rank, name length, manifest size; messages name file and field.
-    void limits_data()
-    {
-        QTest::addColumn<QString>("edit");
-        QTest::addColumn<QString>("expect");
-        QTest::newRow("rank-100000") << "rank" << "shape has rank 100000";
-        QTest::newRow("name-300kB") << "name" << "bytes, over the limit of 262144";
-        QTest::newRow("string-shape") << "string-shape" << "shape[0] is \"4\", not a size";
-        QTest::newRow("string-scale") << "string-scale" << "field 'scales[2]' is not a number";
-        QTest::newRow("missing-shard-map") << "no-shard-map" << "field 'manifest.shard_map' is missing";
-        QTest::newRow("unknown-group") << "group" << "is not one of layer_weights";
-    }
+    void limits_data() { addDamageRows(kLimits); }
     void limits()
     {
-        QFETCH(QString, edit);
-        QFETCH(QString, expect);
+        QFETCH(int, row);
+        const Damage &d = kLimits[row];
         QTemporaryDir tmp;
         const fs::path out = quantizeInto(kData / "policy-small.pt", fs::path(tmp.path().toStdString()) / "out");
-        OJson m = manifestOf(out);
-        OJson &pr = m["weights"]["projections"];
-        const std::string first = pr.begin().key();
-        std::string pc; // the first per-channel entry
-        for (const auto &[k, v] : pr.items())
-            if (pc.empty() && v.contains("scales"))
-                pc = k;
-        if (edit == "rank")
-            pr[first]["shape"] = std::vector<int>(100000, 1);
-        else if (edit == "name")
-            pr[std::string(300000, 'n')] = pr[first];
-        else if (edit == "string-shape")
-            pr[first]["shape"][0] = "4";
-        else if (edit == "string-scale")
-            pr[pc]["scales"][2] = "x";
-        else if (edit == "no-shard-map")
-            m.erase("shard_map");
-        else
-            m["weights"]["extra"] = OJson::object();
-        writeManifest(out, m);
+        damageManifest(out, "projections", d);
         const auto r = ql::verifyArtifacts(out);
         QCOMPARE(r.problems.size(), std::size_t(1));
         QCOMPARE(r.problems[0].kind, ql::ProblemKind::Manifest);
-        QVERIFY2(r.problems[0].message.find(expect.toStdString()) != std::string::npos, r.problems[0].text().c_str());
+        QVERIFY2(r.problems[0].message.find(d.expect) != std::string::npos, r.problems[0].text().c_str());
         QVERIFY(r.problems[0].message.find("json.exception") == std::string::npos);
-        QVERIFY(loadError(out).find(expect.toStdString()) != std::string::npos);
+        QVERIFY(loadError(out).find(d.expect) != std::string::npos);
         // The whole report is valid JSON.
         QVERIFY(OJson::accept(ql::verifyReportJson(r).dump()));
     }
