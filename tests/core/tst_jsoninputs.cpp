@@ -44,18 +44,23 @@ void checkMessage(const std::string &msg, const std::string &file, const QString
     QVERIFY2(QString::fromStdString(msg).contains(expect), msg.c_str());
 }
 
-/// The columns of a field test: a JSON pointer, the value written there, and what the refusal must say.
+/// The JSON inputs whose fields fieldsRefused damages one at a time.
+enum class Input { Manifest, Luts, Overrides };
+
+/// The columns of the field test: which input, a JSON pointer, the value written there, and what the refusal must say.
 void addFieldColumns()
 {
+    QTest::addColumn<int>("input");
     QTest::addColumn<QString>("pointer");
     QTest::addColumn<QString>("value");
     QTest::addColumn<QString>("expect");
 }
 
-/// One row of a field test, named pointer=value.
-void fieldRow(const char *pointer, const char *value, const char *expect)
+/// One row of the field test, named input:pointer=value.
+void fieldRow(Input input, const char *pointer, const char *value, const char *expect)
 {
-    QTest::addRow("%s=%s", pointer, value) << pointer << value << expect;
+    static constexpr const char *kNames[] = {"manifest", "luts", "overrides"};
+    QTest::addRow("%s:%s=%s", kNames[int(input)], pointer, value) << int(input) << pointer << value << expect;
 }
 
 /// Writes `doc` to `file` with the row's value at the row's pointer; `load` must refuse it with an input error that
@@ -87,49 +92,63 @@ class TestJsonInputs : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void manifestFields_data()
+    void fieldsRefused_data()
     {
         addFieldColumns();
-        fieldRow("/architecture", "5", "architecture");
-        fieldRow("/architecture/model_type", "7", "architecture.model_type");
-        fieldRow("/total_weight_bytes", "\"187026\"", "total_weight_bytes");
-        fieldRow("/shard_map", "[]", "shard_map");
-        fieldRow("/shard_map/shards", "{}", "shards");
-        fieldRow("/shard_map/shards/0/size", "\"x\"", "size");
-        fieldRow("/weights", "[]", "weights");
-        fieldRow("/weights/projections", "3", "projections");
-        fieldRow("/weights/projections/trunk.0.bias", "\"x\"", "trunk.0.bias");
-        fieldRow("/weights/projections/trunk.0.bias/scale", "\"0.5\"", "scale");
-        fieldRow("/weights/projections/trunk.0.bias/offset", "-1.5", "offset");
-        fieldRow("/weights/projections/trunk.0.bias/shape", "\"64\"", "shape");
-        fieldRow("/weights/projections/trunk.0.bias/shape/0", "true", "shape");
-        fieldRow("/weights/projections/trunk.0.bias/quantization", "1", "quantization");
-        fieldRow("/weights/projections/trunk.0.weight/scales", "{}", "scales");
-        fieldRow("/weights/projections/trunk.0.weight/scales/0", "\"x\"", "scales");
-        fieldRow("/weights/projections/trunk.0.weight/error", "[]", "error");
+        fieldRow(Input::Manifest, "/architecture", "5", "architecture");
+        fieldRow(Input::Manifest, "/architecture/model_type", "7", "architecture.model_type");
+        fieldRow(Input::Manifest, "/total_weight_bytes", "\"187026\"", "total_weight_bytes");
+        fieldRow(Input::Manifest, "/shard_map", "[]", "shard_map");
+        fieldRow(Input::Manifest, "/shard_map/shards", "{}", "shards");
+        fieldRow(Input::Manifest, "/shard_map/shards/0/size", "\"x\"", "size");
+        fieldRow(Input::Manifest, "/weights", "[]", "weights");
+        fieldRow(Input::Manifest, "/weights/projections", "3", "projections");
+        fieldRow(Input::Manifest, "/weights/projections/trunk.0.bias", "\"x\"", "trunk.0.bias");
+        fieldRow(Input::Manifest, "/weights/projections/trunk.0.bias/scale", "\"0.5\"", "scale");
+        fieldRow(Input::Manifest, "/weights/projections/trunk.0.bias/offset", "-1.5", "offset");
+        fieldRow(Input::Manifest, "/weights/projections/trunk.0.bias/shape", "\"64\"", "shape");
+        fieldRow(Input::Manifest, "/weights/projections/trunk.0.bias/shape/0", "true", "shape");
+        fieldRow(Input::Manifest, "/weights/projections/trunk.0.bias/quantization", "1", "quantization");
+        fieldRow(Input::Manifest, "/weights/projections/trunk.0.weight/scales", "{}", "scales");
+        fieldRow(Input::Manifest, "/weights/projections/trunk.0.weight/scales/0", "\"x\"", "scales");
+        fieldRow(Input::Manifest, "/weights/projections/trunk.0.weight/error", "[]", "error");
+        fieldRow(Input::Luts, "", "[]", "not an object");
+        fieldRow(Input::Luts, "/format", "3", "format");
+        fieldRow(Input::Luts, "/luts", "{}", "\"luts\" is object");
+        fieldRow(Input::Luts, "/luts", "null", "\"luts\" is null");
+        fieldRow(Input::Luts, "/luts/0", "5", "luts[0] is number");
+        fieldRow(Input::Luts, "/luts/1/name", "1", "luts[1].name is number");
+        fieldRow(Input::Luts, "/luts/0/input_scale", "\"0.0625\"", "table 'silu': input_scale is string");
+        fieldRow(Input::Luts, "/luts/3/output_scale", "null", "table 'exp_neg': output_scale is null");
+        fieldRow(Input::Overrides, "/format", "1", "\"format\"");
+        fieldRow(Input::Overrides, "/overrides", "{}", "\"overrides\"");
+        fieldRow(Input::Overrides, "/overrides/0", "\"*\"", "rule 0");
+        fieldRow(Input::Overrides, "/overrides/0/match", "7", "rule 0");
+        fieldRow(Input::Overrides, "/overrides/0/strategy", "[]", "rule 0 (match \"trunk.*\")");
+        fieldRow(Input::Overrides, "/overrides/0/strategy", "3", "\"strategy\" is number, not a strategy name");
+        fieldRow(Input::Overrides, "/overrides/0/percentile", "\"99\"", "\"percentile\" must be a number");
     }
-    void manifestFields()
+    void fieldsRefused()
     {
-        checkGoldenFieldRefused("mlp-small", "weights_int8.bin", "manifest.json",
-                                [](const fs::path &dir) { ql::loadArtifacts(dir); });
-    }
-
-    void lutsFields_data()
-    {
-        addFieldColumns();
-        fieldRow("", "[]", "not an object");
-        fieldRow("/format", "3", "format");
-        fieldRow("/luts", "{}", "\"luts\" is object");
-        fieldRow("/luts", "null", "\"luts\" is null");
-        fieldRow("/luts/0", "5", "luts[0] is number");
-        fieldRow("/luts/1/name", "1", "luts[1].name is number");
-        fieldRow("/luts/0/input_scale", "\"0.0625\"", "table 'silu': input_scale is string");
-        fieldRow("/luts/3/output_scale", "null", "table 'exp_neg': output_scale is null");
-    }
-    void lutsFields()
-    {
-        checkGoldenFieldRefused("luts-default", "luts.bin", "luts.json",
-                                [](const fs::path &dir) { ql::readLutScales(dir); });
+        QFETCH(int, input);
+        switch (Input(input)) {
+        case Input::Manifest:
+            checkGoldenFieldRefused("mlp-small", "weights_int8.bin", "manifest.json",
+                                    [](const fs::path &dir) { ql::loadArtifacts(dir); });
+            break;
+        case Input::Luts:
+            checkGoldenFieldRefused("luts-default", "luts.bin", "luts.json",
+                                    [](const fs::path &dir) { ql::readLutScales(dir); });
+            break;
+        case Input::Overrides: {
+            QTemporaryDir tmp;
+            const fs::path file = fs::path(tmp.path().toStdString()) / "overrides.json";
+            const json rule = { { "match", "trunk.*" }, { "strategy", "per_channel_percentile" }, { "percentile", 99.9 } };
+            const json rules = { { "format", "quantlens_overrides_v1" }, { "overrides", json::array({ rule }) } };
+            checkFieldRefused(rules, file, [&] { ql::Overrides::load(file); });
+            break;
+        }
+        }
     }
 
     void lutsMissingFields()
@@ -143,27 +162,6 @@ private Q_SLOTS:
             checkMessage(
                 refusal([&] { ql::readLutScales(dir); }), (dir / "luts.json").string(), QString(field) + " is missing");
         }
-    }
-
-    void overridesFields_data()
-    {
-        addFieldColumns();
-        fieldRow("/format", "1", "\"format\"");
-        fieldRow("/overrides", "{}", "\"overrides\"");
-        fieldRow("/overrides/0", "\"*\"", "rule 0");
-        fieldRow("/overrides/0/match", "7", "rule 0");
-        fieldRow("/overrides/0/strategy", "[]", "rule 0 (match \"trunk.*\")");
-        fieldRow("/overrides/0/strategy", "3", "\"strategy\" is number, not a strategy name");
-        fieldRow("/overrides/0/percentile", "\"99\"", "\"percentile\" must be a number");
-    }
-    void overridesFields()
-    {
-        QTemporaryDir tmp;
-        const fs::path file = fs::path(tmp.path().toStdString()) / "overrides.json";
-        const json rules = { { "format", "quantlens_overrides_v1" },
-            { "overrides",
-                { { { "match", "trunk.*" }, { "strategy", "per_channel_percentile" }, { "percentile", 99.9 } } } } };
-        checkFieldRefused(rules, file, [&] { ql::Overrides::load(file); });
     }
 
     void overridesFileThatIsNotAFile()
