@@ -94,19 +94,23 @@ private Q_SLOTS:
 
     void exportsRoundTrip_data()
     {
+        // The output's name, and the format the export must say it chose from it.
         QTest::addColumn<QString>("name");
-        QTest::newRow("pt") << "out.pt";
-        QTest::newRow("safetensors") << "out.safetensors";
+        QTest::addColumn<QString>("format");
+        for (const char *format : {"pt", "safetensors"})
+            QTest::newRow(format) << QStringLiteral("out.%1").arg(format) << format;
     }
     void exportsRoundTrip()
     {
         QFETCH(QString, name);
+        QFETCH(QString, format);
         QTemporaryDir dir;
         const fs::path out = fs::path(dir.path().toStdString()) / name.toStdString();
         OpenOptions o;
         o.overrides = someOverrides();
         const Session s = openSession(kPolicy, o);
         const ExportSummary sum = exportDequantized(s, out);
+        QCOMPARE(QString::fromStdString(sum.format), format);
         QCOMPARE(sum.dequantized, 8);
         QCOMPARE(sum.kept, 1);
         const Checkpoint back = loadCheckpoint(out);
