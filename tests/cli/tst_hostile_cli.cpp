@@ -51,7 +51,6 @@ QString make(const QTemporaryDir &dir, const QString &kase, const QString &file,
     return out;
 }
 
-QMap<QString, QByteArray> snapshot(const QString &dir) { return qltest::snapshotFolder(dir); }
 } // namespace
 
 class TestHostileCli : public QObject
@@ -59,6 +58,20 @@ class TestHostileCli : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void userSymlinkSurvivesAFailedRun()
+    {
+        // exists() is false for a dangling or looping link: a failed run counted it as its own folder and deleted it.
+        QTemporaryDir tmp;
+        QVERIFY(QFile::link("/nonexistent/quantlens-dir", tmp.filePath("dangling")));
+        QVERIFY(QFile::link(tmp.filePath("loop"), tmp.filePath("loop")));
+        for (const QString &out : {tmp.filePath("dangling"), tmp.filePath("loop"), tmp.filePath("loop/inner")}) {
+            const Run r = run({"quantize", "--checkpoint", kCheckpoint, "--output-dir", out, "-q"});
+            QVERIFY2(r.code == 4, qPrintable(r.err));
+        }
+        QVERIFY(QFileInfo(tmp.filePath("dangling")).isSymLink());
+        QVERIFY(QFileInfo(tmp.filePath("loop")).isSymLink());
+    }
+
     void filterOnLongNames_data()
     {
         QTest::addColumn<QString>("kase");
@@ -69,9 +82,9 @@ private Q_SLOTS:
     void filterOnLongNames()
     {
         // std::regex recursed once per character: SIGSEGV on these names (issue 15, item 2).
+        QTemporaryDir tmp;
         QFETCH(QString, kase);
         QFETCH(int, length);
-        QTemporaryDir tmp;
         const QString ck = make(tmp, kase, "long", length);
         for (const QStringList &f : {QStringList{"--filter", "trunk.*weight"}, QStringList{"--glob", "trunk.*weight"},
                                      QStringList{"--glob", "*a*a*a*a*a*a*a*a*a*b"}}) {
@@ -88,20 +101,6 @@ private Q_SLOTS:
         const Run r = run({"inspect", out, "-q", "--json", "--filter", "trunk.*weight"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(QJsonDocument::fromJson(r.out)["tensors"].toArray().size(), 1);
-    }
-
-    void userSymlinkSurvivesAFailedRun()
-    {
-        // exists() is false for a dangling or looping link: a failed run counted it as its own folder and deleted it.
-        QTemporaryDir tmp;
-        QVERIFY(QFile::link("/nonexistent/quantlens-dir", tmp.filePath("dangling")));
-        QVERIFY(QFile::link(tmp.filePath("loop"), tmp.filePath("loop")));
-        for (const QString &out : {tmp.filePath("dangling"), tmp.filePath("loop"), tmp.filePath("loop/inner")}) {
-            const Run r = run({"quantize", "--checkpoint", kCheckpoint, "--output-dir", out, "-q"});
-            QVERIFY2(r.code == 4, qPrintable(r.err));
-        }
-        QVERIFY(QFileInfo(tmp.filePath("dangling")).isSymLink());
-        QVERIFY(QFileInfo(tmp.filePath("loop")).isSymLink());
     }
 
     void unreplaceableFileChangesNothing_data()
@@ -126,14 +125,14 @@ private Q_SLOTS:
                           : QStringList{"quantize", "--checkpoint", kCheckpoint, "--output-dir", out, "-q"})
                      .code,
                  0);
-        const auto before = snapshot(out);
+        const auto before = qltest::snapshotFolder(out);
         if (QProcess::execute("chattr", {"+i", out + "/" + locked}) != 0)
             QSKIP("chattr +i is not supported here");
         const Run r = run(args + QStringList{out, "-q"});
         QProcess::execute("chattr", {"-i", out + "/" + locked});
         QCOMPARE(r.code, 4);
         QVERIFY2(r.err.contains(locked) && r.err.contains("immutable"), qPrintable(r.err));
-        QCOMPARE(snapshot(out), before); // every file as it was, no temporary left
+        QCOMPARE(qltest::snapshotFolder(out), before); // every file as it was, no temporary left
     }
 
     void meaninglessLutScalesAndEmptyFolder()

@@ -38,7 +38,6 @@ Run runTruncating(const QStringList &args, const QString &victim, const QString 
     return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardError()) };
 }
 
-QMap<QString, QByteArray> snapshot(const QString &dir) { return qltest::snapshotFolder(dir); }
 } // namespace
 
 class TestTruncatedCli : public QObject
@@ -46,6 +45,15 @@ class TestTruncatedCli : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void untouchedFileStillWorksUnderTheShim()
+    {
+        // The shim itself changes nothing when it has no file to truncate (so the cases above test the CLI).
+        QTemporaryDir tmp;
+        const Run r
+            = runTruncating({ "inspect", QL_TEST_DATA "/policy-small.pt", "-q" }, tmp.filePath("none"), "never");
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+    }
+
     void truncatedWhileRead_data()
     {
         QTest::addColumn<QString>("fixture");
@@ -84,11 +92,11 @@ private Q_SLOTS:
         first.start(kCli, { "quantize", "--checkpoint", ck, "--output-dir", out, "-q" });
         QVERIFY(first.waitForFinished(120000));
         QCOMPARE(first.exitCode(), 0);
-        const auto before = snapshot(out);
+        const auto before = qltest::snapshotFolder(out);
         QCOMPARE(before.keys(), (QStringList { "manifest.json", "weights_int8.bin" }));
         r = runTruncating({ "quantize", "--checkpoint", ck, "--output-dir", out, "-q" }, ck, when, to);
         QVERIFY2(r.code == 3, qPrintable(QString::number(r.code) + " " + r.err));
-        QCOMPARE(snapshot(out), before);
+        QCOMPARE(qltest::snapshotFolder(out), before);
 
         // inspect: the same error.
         QFile::remove(ck);
@@ -96,15 +104,6 @@ private Q_SLOTS:
         r = runTruncating({ "inspect", ck, "-q" }, ck, when, to);
         QVERIFY2(r.code == 3, qPrintable(QString::number(r.code) + " " + r.err));
         QVERIFY2(r.err.contains(ck) && r.err.contains("changed while it was being read"), qPrintable(r.err));
-    }
-
-    void untouchedFileStillWorksUnderTheShim()
-    {
-        // The shim itself changes nothing when it has no file to truncate (so the cases above test the CLI).
-        QTemporaryDir tmp;
-        const Run r
-            = runTruncating({ "inspect", QL_TEST_DATA "/policy-small.pt", "-q" }, tmp.filePath("none"), "never");
-        QVERIFY2(r.code == 0, qPrintable(r.err));
     }
 };
 
