@@ -93,6 +93,9 @@ LutCurve::LutCurve(ql::LutKind kind, QWidget *parent)
     m_plot->setObjectName(name + QStringLiteral("Plot"));
     m_plot->setMinimumHeight(220);
     m_plot->setPlottingHint(QCP::phFastPolylines, true);
+    // As makeInspectorPlot's plots: a replot asks for a repaint, so the four curves of the LUT view share one paint
+    // pass instead of each painting and flushing the window at once.
+    m_plot->setPlottingHint(QCP::phImmediateRefresh, false);
     m_plot->plotLayout()->clear();
     m_valueRect = new QCPAxisRect(m_plot);
     m_errorRect = new QCPAxisRect(m_plot);
