@@ -10,6 +10,7 @@
 #include <QFutureWatcher>
 #include <QUndoStack>
 #include <QtConcurrent>
+#include <algorithm>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -159,6 +160,14 @@ void Document::saveOverrides(const QString &file)
         setSaved();
 }
 
+uint64_t Document::applyGroupBytes() const
+{
+    if (m_applyGroupBytes)
+        return m_applyGroupBytes;
+    const uint64_t total = m_source.result ? m_source.result->totalBytes : 0;
+    return std::max<uint64_t>(total / 8, uint64_t(4) << 20);
+}
+
 void Document::applyOverrides(const ql::Overrides &overrides)
 {
     if (!m_source.checkpoint || !m_source.result)
@@ -167,19 +176,32 @@ void Document::applyOverrides(const ql::Overrides &overrides)
     const uint64_t job = m_jobs.start();
     if (m_pending++ == 0)
         Q_EMIT busyChanged(true);
+    auto groups = std::make_shared<Groups>(ql::requantizeGroups(*m_source.result, overrides, applyGroupBytes()));
+    if (groups->empty()) // no strategy changes, but the rules (and their warnings) still do
+        groups->emplace_back();
+    requantizeStep(job, overrides, std::move(groups), 0);
+}
+
+void Document::requantizeStep(uint64_t job, const ql::Overrides &overrides, std::shared_ptr<const Groups> groups,
+                              std::size_t index)
+{
+    const bool last = index + 1 >= groups->size();
     auto *watcher = new QFutureWatcher<Requantized>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, job] {
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, job, overrides, groups, index, last] {
         watcher->deleteLater();
         if (!m_jobs.isCurrent(job))
             return; // a newer edit (or a new source) superseded this one; its own job reports
-        m_pending = 0;
         Requantized out = watcher->result();
         std::shared_ptr<const ql::QuantizeResult> previous;
         if (out.error.isEmpty()) {
             previous = std::move(m_source.result);
             m_source.result = std::move(out.result);
         }
-        Q_EMIT busyChanged(false);
+        const bool done = last || !out.error.isEmpty();
+        if (done) {
+            m_pending = 0;
+            Q_EMIT busyChanged(false);
+        }
         if (!out.error.isEmpty())
             Q_EMIT requantizeFailed(out.error);
         else
@@ -188,10 +210,13 @@ void Document::applyOverrides(const ql::Overrides &overrides)
         // whole model's) are freed on the pool: on the GUI thread freeing them was most of a 40 ms stall at 1 GiB.
         if (previous)
             (void)runInBackground([previous = std::move(previous)]() mutable { previous.reset(); });
+        if (!done && m_jobs.isCurrent(job)) // (a view reacting to resultChanged may have started a newer edit)
+            requantizeStep(job, overrides, groups, index + 1);
     });
     // Starts from whatever result is current: requantize() re-does exactly the tensors whose strategy differs under
     // `overrides`, so the outcome does not depend on which earlier edits had arrived.
-    watcher->setFuture(runInBackground([ck = m_source.checkpoint, from = m_source.result, overrides] {
+    watcher->setFuture(runInBackground([ck = m_source.checkpoint, from = m_source.result, overrides, groups, index,
+                                        last] {
         Requantized out;
         try {
             // A new snapshot, so views and other jobs holding the previous one keep a consistent result. It shares
@@ -199,7 +224,7 @@ void Document::applyOverrides(const ql::Overrides &overrides)
             // strategy quantizes the tensor again: the baseline keeps no bytes), so nothing is held twice once the
             // views let go of `from`.
             auto next = std::make_shared<ql::QuantizeResult>(*from);
-            for (const auto &n : ql::requantize(*next, *ck, overrides))
+            for (const auto &n : ql::requantize(*next, *ck, overrides, last ? nullptr : &(*groups)[index]))
                 out.changed << QString::fromStdString(n);
             out.result = std::move(next);
         } catch (const std::exception &e) { // never unwinds through Qt

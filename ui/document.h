@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 class QUndoStack;
 
@@ -77,8 +79,14 @@ public:
     void applyLutScales(const ql::LutScales &scales);
 
     /// Re-quantizes, in the background, the tensors whose strategy changes under `overrides` (the undo commands
-    /// call this). The rules change now; the result follows.
+    /// call this). The rules change now; the result follows. A change larger than applyGroupBytes() (Optimize, loaded
+    /// rules) arrives in groups of about that size, each a resultChanged() while the document stays busy, so the INT8
+    /// held while it runs is the snapshot on screen plus one group, not two copies of every changed tensor.
     void applyOverrides(const ql::Overrides &overrides);
+    /// The INT8 bytes re-quantized per delivered group: an eighth of the model, at least 4 MiB (a model up to 32 MiB
+    /// of INT8 changes in one step), unless set (tests; 0 restores the default).
+    uint64_t applyGroupBytes() const;
+    void setApplyGroupBytes(uint64_t bytes) { m_applyGroupBytes = bytes; }
 
 Q_SIGNALS:
     /// A new source: every view resets.
@@ -87,17 +95,24 @@ Q_SIGNALS:
     void resultChanged(const QStringList &changed);
     /// A background re-quantization started (true) or the last one finished (false).
     void busyChanged(bool busy);
-    /// A re-quantization failed; the rules stay as asked, the result as it was.
+    /// A re-quantization failed; the rules stay as asked, the result as it was (with the groups already delivered).
     void requantizeFailed(const QString &error);
     void modifiedChanged(bool modified);
     /// The LUT scales changed (an edit, its undo or redo, a new source).
     void lutScalesChanged();
 
 private:
+    using Groups = std::vector<std::vector<std::string>>;
+    /// Re-quantizes group `index` of `groups` (the last: every tensor that still differs, and the rules of all) from
+    /// the current result, delivers it, then starts the next group.
+    void requantizeStep(uint64_t job, const ql::Overrides &overrides, std::shared_ptr<const Groups> groups,
+                        std::size_t index);
+
     Source m_source;
     QUndoStack *m_undoStack;
     JobTracker m_jobs;
     int m_pending = 0;
+    uint64_t m_applyGroupBytes = 0;
     ql::LutScales m_lutScales;
     ql::LutScales m_savedLutScales;
 };

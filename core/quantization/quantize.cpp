@@ -11,6 +11,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <unordered_set>
 
 namespace ql {
 
@@ -526,12 +527,35 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &opt, ByteSi
     return p.merge();
 }
 
-std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides)
+std::vector<std::vector<std::string>> requantizeGroups(const QuantizeResult &result, const Overrides &overrides,
+                                                       uint64_t budget)
+{
+    std::vector<std::vector<std::string>> groups;
+    uint64_t used = 0;
+    for (const auto &q : result.tensors) {
+        if (overrides.strategyFor(q.name, q.shape.size()) == q.strategy)
+            continue;
+        if (groups.empty() || (used > 0 && used + q.size > budget)) {
+            groups.emplace_back();
+            used = 0;
+        }
+        groups.back().push_back(q.name);
+        used += q.size;
+    }
+    return groups;
+}
+
+std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides,
+                                    const std::vector<std::string> *only)
 {
     if (result.bytes.size() != result.totalBytes)
         throw Error(ErrorKind::Internal, "re-quantizing needs the INT8 buffer in memory", result.sourcePath);
+    const std::unordered_set<std::string> group = only ? std::unordered_set<std::string>(only->begin(), only->end())
+                                                       : std::unordered_set<std::string>();
     std::vector<std::string> changed;
     for (auto &q : result.tensors) {
+        if (only && !group.contains(q.name))
+            continue;
         const Strategy want = overrides.strategyFor(q.name, q.shape.size());
         if (want == q.strategy) {
             q.rule = overrides.ruleFor(q.name);

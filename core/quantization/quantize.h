@@ -115,7 +115,16 @@ QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *o
 /// changed. Each changed tensor gets a new piece in result.bytes (which must be in memory); the others keep theirs,
 /// so a copy of `result` taken before still shares them and is unchanged (copy-on-write). Quantization is
 /// deterministic: a tensor returned to a strategy it had before (an undo) gets the bytes it had, byte for byte.
-std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides);
+/// With `only`, the tensors not named there are left as they are (one group of requantizeGroups()).
+std::vector<std::string> requantize(QuantizeResult &result, const Checkpoint &ck, const Overrides &overrides,
+                                    const std::vector<std::string> *only = nullptr);
+
+/// The tensors requantize() would re-do under `overrides`, in file order, in groups whose INT8 sizes add up to at
+/// most `budget` bytes (a tensor larger than that is a group of its own). Applying a whole-model change group by
+/// group, each delivered before the next is computed, holds at most one group's new bytes beside the snapshot it
+/// replaces, instead of a second copy of every changed tensor. Empty when nothing would change.
+std::vector<std::vector<std::string>> requantizeGroups(const QuantizeResult &result, const Overrides &overrides,
+                                                       uint64_t budget);
 
 /// Clip threshold search used by the *_mse strategies: the threshold in (0, absmax] minimising the
 /// reconstruction MSE of w with scale = scaleOf(threshold); absmax is always a candidate.

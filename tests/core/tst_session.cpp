@@ -8,6 +8,7 @@
 #include "session/session.h"
 
 #include <QtTest>
+#include <algorithm>
 
 namespace fs = std::filesystem;
 
@@ -119,6 +120,57 @@ private Q_SLOTS:
         // The statistics the Before column shows are those the seed's bytes have again.
         for (std::size_t i = 0; i < r->tensors.size(); ++i)
             QCOMPARE(r->tensors[i].stats.noise, s.baseline->tensors[i].stats.noise);
+    }
+
+    void groupsByBudgetAndConvergeOnOneStep()
+    {
+        const ql::Session s = open(QL_SAMPLE);
+        const ql::Checkpoint &ck = *s.checkpoint;
+        const ql::OptimizePlan plan = ql::optimize(ck, *s.result, {});
+        QVERIFY(plan.tensors.size() > 2);
+        uint64_t largest = 0, changedBytes = 0;
+        for (const auto &c : plan.tensors) {
+            const uint64_t size = s.result->tensors[std::size_t(s.result->indexOf(c.name))].size;
+            largest = std::max(largest, size);
+            changedBytes += size;
+        }
+        QCOMPARE(ql::requantizeGroups(*s.result, {}, 1).size(), std::size_t(0)); // nothing would change
+        QCOMPARE(ql::requantizeGroups(*s.result, plan.overrides, changedBytes).size(), std::size_t(1));
+        const auto single = ql::requantizeGroups(*s.result, plan.overrides, 1);
+        QCOMPARE(single.size(), plan.tensors.size()); // below every tensor's size: one tensor a group
+        const uint64_t budget = largest * 2;
+        const auto groups = ql::requantizeGroups(*s.result, plan.overrides, budget);
+        QVERIFY(groups.size() > 1 && groups.size() < single.size());
+        // File order; every changed tensor once; a group over the budget only when it is one tensor.
+        std::vector<std::string> flat;
+        for (const auto &g : groups) {
+            uint64_t bytes = 0;
+            for (const auto &n : g) {
+                flat.push_back(n);
+                bytes += s.result->tensors[std::size_t(s.result->indexOf(n))].size;
+            }
+            QVERIFY(bytes <= budget || g.size() == 1);
+        }
+        std::vector<std::string> expected;
+        for (const auto &q : s.result->tensors)
+            if (std::any_of(plan.tensors.begin(), plan.tensors.end(), [&](const auto &c) { return c.name == q.name; }))
+                expected.push_back(q.name);
+        QCOMPARE(flat, expected);
+
+        // Group by group (the last one unrestricted, as the document does it) gives the one-step result.
+        auto oneStep = std::make_shared<ql::QuantizeResult>(*s.result);
+        ql::requantize(*oneStep, ck, plan.overrides);
+        std::shared_ptr<const ql::QuantizeResult> r = s.result;
+        for (std::size_t i = 0; i < groups.size(); ++i) {
+            auto next = std::make_shared<ql::QuantizeResult>(*r);
+            const bool last = i + 1 == groups.size();
+            const auto changed = ql::requantize(*next, ck, plan.overrides, last ? nullptr : &groups[i]);
+            QCOMPARE(changed, groups[i]); // each step re-does its group and nothing else
+            QCOMPARE(held(s, *next), s.result->totalBytes); // a whole snapshot, one buffer's worth
+            r = std::move(next);
+        }
+        QVERIFY(r->bytes == oneStep->bytes);
+        QCOMPARE(ql::buildManifest(*r).dump(), ql::buildManifest(*oneStep).dump());
     }
 };
 
