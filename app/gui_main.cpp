@@ -1,6 +1,7 @@
 // quantlens: the Qt inspector. Everything lives in quantlens_ui; this only sets up the application.
 #include "artifacts/atomicfile.h"
 #include "base/mappedfile.h"
+#include "base/program.h"
 #include "guiapp.h"
 
 #include <QApplication>
@@ -11,6 +12,7 @@ int main(int argc, char **argv)
 {
     ql::ignoreFileSizeSignal();
     ql::installMappedFileGuard(); // a checkpoint truncated while mapped: an input error, not SIGBUS
+    ql::returnLargeBlocksWhenFreed();
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("QuantLens"));
     QApplication::setApplicationName(QStringLiteral("quantlens"));

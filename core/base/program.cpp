@@ -4,6 +4,7 @@
 #include "base/utf8.h"
 
 #include <cerrno>
+#include <malloc.h>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -76,6 +77,13 @@ void execProgram(const std::filesystem::path &exe, const std::vector<std::string
     std::fflush(stderr);
     ::execv(exe.c_str(), argv.data());
     throw Error(ErrorKind::Internal, "cannot run " + exe.string() + ": " + std::strerror(errno));
+}
+
+void returnLargeBlocksWhenFreed()
+{
+#ifdef M_MMAP_THRESHOLD
+    mallopt(M_MMAP_THRESHOLD, 1 << 20); // a fixed value also turns glibc's dynamic threshold off
+#endif
 }
 
 } // namespace ql

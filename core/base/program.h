@@ -27,4 +27,12 @@ std::filesystem::path siblingProgram(const std::string &name);
 [[noreturn]] void execProgram(const std::filesystem::path &exe, const std::vector<std::string> &args,
                               const std::string &missingHint);
 
+/// For a long-running program that replaces large buffers (the inspector's INT8 pieces on every edit, undo and
+/// Optimize): blocks of 1 MiB and more get a mapping of their own and go back to the system when freed. glibc's
+/// default threshold rises to the largest block freed so far, after which a model's INT8 pieces came from malloc's
+/// arenas and stayed there after an edit freed them (bench_gui_stalls, 128 MiB model: steady state 1.37-1.46 x INT8
+/// before, 1.09 x after; Optimize's apply 2.12 x before, 1.22 x after; docs/benchmarks.md). Process-wide, so the
+/// program's main() calls it, not a library.
+void returnLargeBlocksWhenFreed();
+
 } // namespace ql
