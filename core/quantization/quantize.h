@@ -129,7 +129,9 @@ std::vector<std::vector<std::string>> requantizeGroups(const QuantizeResult &res
 /// Clip threshold search used by the *_mse strategies: the threshold in (0, absmax] minimising the
 /// reconstruction MSE of w with scale = scaleOf(threshold); absmax is always a candidate.
 float searchMseClip(const float *w, int64_t n, float absmax, const std::function<float(float)> &scaleOf);
-/// numpy-style (linear interpolation) percentile of |w|.
+/// numpy-style (linear interpolation) percentile of |w| (finite values). From kSelectInPlaceFrom values on, the order
+/// statistics are found by a radix select over w itself instead of a copy of |w| (the same values, bit for bit).
 double absPercentile(const float *w, int64_t n, double percentile);
+constexpr int64_t kSelectInPlaceFrom = int64_t(1) << 16;
 
 } // namespace ql

@@ -13,6 +13,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <list>
 #include <random>
 #include <set>
@@ -429,6 +432,33 @@ private Q_SLOTS:
             ramp[std::size_t(i)] = float(i) * (i % 2 ? -1.0f : 1.0f);
         QCOMPARE(ql::absPercentile(ramp.data(), 101, 99.0), 99.0);
         QCOMPARE(ql::absPercentile(ramp.data(), 101, 99.5), 99.5);
+
+        // From kSelectInPlaceFrom values on, the copy-free select: the same numbers as sorting a copy of |w|, with
+        // duplicates, signed zeros, subnormals and an outlier, at percentiles that fall on and between elements.
+        const int64_t n = ql::kSelectInPlaceFrom + 4097;
+        std::vector<float> big(static_cast<std::size_t>(n));
+        uint32_t state = 12345;
+        for (auto &v : big) {
+            state = state * 1664525u + 1013904223u;
+            v = float(int32_t(state >> 8) % 2000 - 1000) / 997.0f; // many duplicates
+        }
+        big[7] = -0.0f;
+        big[8] = 0.0f;
+        big[9] = std::numeric_limits<float>::denorm_min();
+        big[10] = -1e30f;
+        std::vector<float> sorted(big.size());
+        std::transform(big.begin(), big.end(), sorted.begin(), [](float v) { return std::fabs(v); });
+        std::sort(sorted.begin(), sorted.end());
+        for (double p : {0.0, 0.001, 25.0, 50.0, 99.0, 99.9, 99.99, 99.999, 100.0}) {
+            const double pos = p / 100.0 * double(n - 1);
+            const auto lo = std::size_t(std::floor(pos));
+            const double vlo = sorted[lo];
+            const double expected
+                = lo + 1 >= sorted.size() ? vlo : vlo + (double(sorted[lo + 1]) - vlo) * (pos - double(lo));
+            QCOMPARE(ql::absPercentile(big.data(), n, p), expected);
+        }
+        const std::vector<float> zeros(static_cast<std::size_t>(ql::kSelectInPlaceFrom), -0.0f);
+        QCOMPARE(ql::absPercentile(zeros.data(), int64_t(zeros.size()), 99.9), 0.0);
 
         // One row: 200 small values and one outlier.
         std::vector<float> row(201);
