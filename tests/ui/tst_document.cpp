@@ -17,6 +17,16 @@ bool settle(Document &doc) { return QTest::qWaitFor([&] { return !doc.isBusy(); 
 
 ql::Strategy strategy(const char *name) { return *ql::Strategy::fromName(name); }
 
+/// The indices of a result's matrices (the tensors a whole-model change re-quantizes).
+QVector<int> matrices(const ql::QuantizeResult &r)
+{
+    QVector<int> all;
+    for (std::size_t i = 0; i < r.tensors.size(); ++i)
+        if (r.tensors[i].isMatrix())
+            all << int(i);
+    return all;
+}
+
 /// Every tensor except `skip` holds the very same storage in both results (copy-on-write: nothing was copied).
 bool othersShared(const ql::QuantizeResult &a, const ql::QuantizeResult &b, int skip)
 {
@@ -186,10 +196,7 @@ private Q_SLOTS:
         Document doc;
         doc.setSource(Document::load(QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
         const auto r = doc.result();
-        QVector<int> all;
-        for (std::size_t i = 0; i < r->tensors.size(); ++i)
-            if (r->tensors[i].isMatrix())
-                all << int(i);
+        const QVector<int> all = matrices(*r);
         doc.setStrategyAt(all, strategy("per_tensor_mse"));
         QVERIFY(settle(doc));
         QCOMPARE(doc.undoStack()->count(), 1);
@@ -211,10 +218,7 @@ private Q_SLOTS:
         Document one;
         one.setSource(Document::load(QStringLiteral(QL_TEST_DATA "/policy-small.pt")));
         const auto seed = one.result();
-        QVector<int> all;
-        for (std::size_t i = 0; i < seed->tensors.size(); ++i)
-            if (seed->tensors[i].isMatrix())
-                all << int(i);
+        const QVector<int> all = matrices(*seed);
         QVERIFY(all.size() >= 3);
         QSignalSpy oneSpy(&one, &Document::resultChanged);
         one.setStrategyAt(all, strategy("per_tensor_mse"));
