@@ -179,8 +179,13 @@ void TensorView::recompute()
     // The same tensor of the same source: its figures can stay on screen while it is analysed again.
     const bool sameName = m_analysis && m_analysed.name == q.name && m_analysed.checkpoint == m_checkpoint.get();
     if (sameName && !m_analysing && bytes && m_analysed.bytes.lock() == bytes) {
-        render(); // the same bytes (a piece is replaced whenever its tensor is re-quantized): a palette change, a
-                  // re-show, an edit of another tensor
+        // The same bytes (a piece is replaced whenever its tensor is re-quantized): an edit of another tensor, e.g.
+        // each group of Optimize's apply, leaves the plots and the row table as they are (and the row the user
+        // marked); only the header is set again. A palette change redraws everything.
+        if (m_restyle)
+            render();
+        else
+            renderHeader(q);
         return;
     }
     // The analysis of a large tensor takes long enough to stall the window (185 ms for 2048x2048): it runs on the
@@ -231,6 +236,7 @@ void TensorView::recompute()
 
 void TensorView::render()
 {
+    m_restyle = false;
     m_tracer = nullptr;
     for (auto *p : {m_rowPlot, m_histPlot, m_errPlot}) {
         p->clearPlottables();
@@ -328,6 +334,7 @@ void TensorView::changeEvent(QEvent *event)
         return;
     for (auto *p : {m_rowPlot, m_histPlot, m_errPlot})
         applyPalette(p, palette());
+    m_restyle = true;
     m_dirty = true;
     if (isVisible())
         refresh();

@@ -88,6 +88,7 @@ private:
     bool m_analysing = false;
     int m_index = -1;
     bool m_dirty = false;
+    bool m_restyle = false; ///< a palette change: the plots are drawn again even for the same analysis
 
     QLabel *m_header;
     QLabel *m_note;

@@ -361,6 +361,8 @@ int main(int argc, char **argv)
     anonPeak.endPhase("edit/undo/redo/select/switch");
     std::vector<double> optimize;
     {
+        if (tracing)
+            std::fprintf(stderr, "-- optimize\n");
         QSignalSpy done(&w, &MainWindow::optimizeFinished);
         // The plan (trial quantizations of every tensor) and its apply (re-quantization, in groups) peak apart.
         QObject::connect(&w, &MainWindow::optimizePlanReady, &w, [&] { anonPeak.endPhase("optimize: plan"); });

@@ -112,12 +112,18 @@ private Q_SLOTS:
         QVERIFY(first);
         QSignalSpy changed(w.document(), &Document::resultChanged);
 
-        // An edit of another tensor shares this tensor's bytes: the analysis on screen stays, none is started.
+        // An edit of another tensor shares this tensor's bytes: the analysis on screen stays, none is started, and the
+        // plots and the row table are not rebuilt (the same graph object, the row the user picked still current).
+        QVERIFY(tv->rowPlot()->plottableCount() > 0);
+        const QCPAbstractPlottable *graph = tv->rowPlot()->plottable(0);
+        tv->rowsView()->setCurrentIndex(tv->rowsView()->model()->index(2, 0));
         w.document()->setStrategy(QStringList{QStringLiteral("trunk.3.weight")},
                                   ql::Strategy::fromName("per_tensor_absmax"));
         QVERIFY(changed.wait(30000));
         QVERIFY(!tv->isAnalysing());
         QCOMPARE(tv->analysis(), first);
+        QCOMPARE(tv->rowPlot()->plottable(0), graph);
+        QCOMPARE(tv->rowsView()->currentIndex().row(), 2);
 
         // An edit of this tensor keeps the previous strategy's figures on screen, said so, until the new ones arrive.
         w.document()->setStrategy(QStringList{QStringLiteral("trunk.0.weight")},
