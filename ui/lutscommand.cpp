@@ -31,9 +31,13 @@ LutScalesCommand::LutScalesCommand(Document *document, const ql::LutScales &befo
 unsigned LutScalesCommand::changedScales(const ql::LutScales &a, const ql::LutScales &b)
 {
     unsigned bits = 0;
+    // Not `(a.in[k] != b.in[k] ? 1u : 0u) << k`: GCC 12's -fsanitize=bounds,shift miscompiles that shape (the
+    // bounds check reads k from a register set only on the shift-overflow path) and aborts on a valid index.
     for (int k = 0; k < ql::kNumLuts; ++k) {
-        bits |= (a.in[k] != b.in[k] ? 1u : 0u) << k;
-        bits |= (a.out[k] != b.out[k] ? 1u : 0u) << (ql::kNumLuts + k);
+        if (a.in[k] != b.in[k])
+            bits |= 1u << k;
+        if (a.out[k] != b.out[k])
+            bits |= 1u << (ql::kNumLuts + k);
     }
     return bits;
 }

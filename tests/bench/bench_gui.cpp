@@ -119,7 +119,9 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "bench_gui: no tensor %s\n", qPrintable(tensor));
         return 1;
     }
-    const auto &t = w.document()->result()->tensors[std::size_t(index)];
+    // Copied: the overrides below replace the document's snapshot, and a reference into it would dangle.
+    const int64_t rows = w.document()->result()->tensors[std::size_t(index)].rows;
+    const int64_t cols = w.document()->result()->tensors[std::size_t(index)].cols;
     w.selectTensor(index);
     QCoreApplication::processEvents();
     // Alternate strategies so that every step really re-quantizes.
@@ -161,7 +163,7 @@ int main(int argc, char **argv)
         print(qPrintable(QStringLiteral("override_on_%1").arg(view)), times, note);
     }
     std::snprintf(note, sizeof note, "%s %lldx%lld, strategies cycled percentile/mse/default/per-tensor",
-                  qPrintable(tensor), static_cast<long long>(t.rows), static_cast<long long>(t.cols));
+                  qPrintable(tensor), static_cast<long long>(rows), static_cast<long long>(cols));
     print("override_worst_view", worst, note);
 
     // A stale view shown after an override: lazy recompute + first paint.

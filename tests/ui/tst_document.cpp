@@ -315,18 +315,26 @@ private Q_SLOTS:
         // budget is measured in tests/bench (bench_gui), not asserted in a unit test that also runs under ASan.
         Document doc;
         doc.setSource(Document::load(QStringLiteral(QL_SAMPLE)));
-        const auto &ts = doc.result()->tensors;
+        // The edit below replaces the document's snapshot (the old one is freed on the pool): keep no reference
+        // into it past this block.
         int largest = 0;
-        for (std::size_t i = 0; i < ts.size(); ++i)
-            if (ts[i].size > ts[std::size_t(largest)].size)
-                largest = int(i);
+        std::string name;
+        uint64_t values = 0;
+        {
+            const auto result = doc.result();
+            const auto &ts = result->tensors;
+            for (std::size_t i = 0; i < ts.size(); ++i)
+                if (ts[i].size > ts[std::size_t(largest)].size)
+                    largest = int(i);
+            name = ts[std::size_t(largest)].name;
+            values = ts[std::size_t(largest)].size;
+        }
         QElapsedTimer timer;
         timer.start();
         doc.setStrategyAt({largest}, strategy("per_channel_percentile"));
         QVERIFY(settle(doc));
         const qint64 ms = timer.elapsed();
-        qInfo("re-quantized %s (%llu values) in %lld ms", ts[std::size_t(largest)].name.c_str(),
-              static_cast<unsigned long long>(ts[std::size_t(largest)].size), ms);
+        qInfo("re-quantized %s (%llu values) in %lld ms", name.c_str(), static_cast<unsigned long long>(values), ms);
         QVERIFY(doc.result()->tensors[std::size_t(largest)].strategy.method == ql::ClipMethod::Percentile);
     }
 };

@@ -337,11 +337,18 @@ private Q_SLOTS:
         w.resize(1600, 1000);
         w.show();
         QVERIFY(open(w, QStringLiteral(QL_SAMPLE)));
-        const auto &ts = w.document()->result()->tensors;
+        // The edit below replaces the document's snapshot (the old one is freed on the pool): keep no reference
+        // into it past this block.
         int largest = 0;
-        for (std::size_t i = 0; i < ts.size(); ++i)
-            if (ts[i].size > ts[std::size_t(largest)].size)
-                largest = int(i);
+        std::string name;
+        {
+            const auto result = w.document()->result();
+            const auto &ts = result->tensors;
+            for (std::size_t i = 0; i < ts.size(); ++i)
+                if (ts[i].size > ts[std::size_t(largest)].size)
+                    largest = int(i);
+            name = ts[std::size_t(largest)].name;
+        }
         w.selectTensor(largest);
         w.showView(QStringLiteral("tensor"));
         QElapsedTimer timer;
@@ -350,7 +357,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor([&] { return !w.document()->isBusy(); }, 60000));
         QApplication::processEvents();
         const qint64 ms = timer.elapsed();
-        qInfo("override + refresh of %s: %lld ms", ts[std::size_t(largest)].name.c_str(), ms);
+        qInfo("override + refresh of %s: %lld ms", name.c_str(), ms);
         QVERIFY(w.view<TensorView>()->headerLabel()->text().contains(QStringLiteral("per_channel_percentile")));
         // Dense lines (per-row SNR and scales of a 1676-row tensor) stroked as one antialiased path cost ~200 ms per
         // repaint (perf, bench_gui); every plot of the window must draw polylines segment by segment.
