@@ -111,8 +111,8 @@ int main(int argc, char **argv)
     QCoreApplication::processEvents();
     w.repaint();
     const double launch = ms(sinceMain);
-    const int rows = w.view<LayerTablePanel>()->model()->rowCount();
-    std::printf("launch_to_table    %8.2f ms  (%d rows in the layer table; from main(), offscreen)\n", launch, rows);
+    const int tableRows = w.view<LayerTablePanel>()->model()->rowCount();
+    std::printf("launch_to_table    %8.2f ms  (%d rows in the layer table; from main(), offscreen)\n", launch, tableRows);
 
     const int index = w.document()->result()->indexOf(tensor.toStdString());
     if (index < 0) {
