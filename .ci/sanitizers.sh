@@ -3,7 +3,7 @@
 # QL_SANITIZE=ON). Any sanitizer report fails the test that triggered it (UBSan does not recover; LeakSanitizer
 # is on, without suppressions).
 #   QL_ASAN_GUI=ON   also the Qt Widgets GUI and its tests (46 suites passed so on 2026-12-01, after two fixes:
-#                    docs/robustness.md F17, F18; still off in CI, whose 90 minutes it would cost about 15 more)
+#                    docs/robustness.md F17, F18; still off in CI, where it has not been timed)
 #   JOBS=N           build and test parallelism (default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
