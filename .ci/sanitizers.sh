@@ -14,5 +14,8 @@ cmake --build --preset asan -j"$jobs"
 built=$(date +%s)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-ctest --preset asan -j"$jobs" --timeout 900
+rc=0
+ctest --preset asan -j"$jobs" --timeout 900 || rc=$?
+# Printed on failure too: the times say whether a timeout is the code or a loaded machine.
 echo "sanitizers.sh: build $((built - start)) s, tests $(($(date +%s) - built)) s"
+exit "$rc"
