@@ -66,11 +66,10 @@ std::optional<OutlierAdvice> adviseOutlier(const TensorData &t, const QuantizedT
         row.resize(std::size_t(q.cols));
         readAsFloat(t, adv.row * q.cols, q.cols, row.data());
     }
-    std::vector<int8_t> buf(std::size_t(perTensor ? q.size : uint64_t(q.cols)));
     bool any = false;
-    for (const auto &s : candidates) {
-        const QuantizedTensor trial = perTensor ? quantizeTensor(t, s, buf.data(), file, false)
-                                                : quantizeTensor(rowView(row, t.name), s, buf.data(), file, false);
+    for (const auto &s : candidates) { // trials: only their SNRs are kept, not their codes
+        const QuantizedTensor trial = perTensor ? quantizeTensor(t, s, nullptr, file, false)
+                                                : quantizeTensor(rowView(row, t.name), s, nullptr, file, false);
         const auto snr = trial.stats.snrDb();
         if (snr && (!any || *snr > adv.rowSnrSuggested)) {
             adv.rowSnrSuggested = *snr;
@@ -84,8 +83,7 @@ std::optional<OutlierAdvice> adviseOutlier(const TensorData &t, const QuantizedT
     if (perTensor)
         adv.tensorSnrSuggested = adv.rowSnrSuggested;
     else if (adv.clippingWins) {
-        std::vector<int8_t> all(std::size_t(q.size));
-        adv.tensorSnrSuggested = quantizeTensor(t, adv.suggested, all.data(), file, false).stats.snrDb();
+        adv.tensorSnrSuggested = quantizeTensor(t, adv.suggested, nullptr, file, false).stats.snrDb();
     }
 
     if (perTensor) { // the "row" of a per-tensor layout is the tensor: name the outlier's row too

@@ -280,9 +280,10 @@ std::vector<StrategyTrial> tryStrategies(const TensorData &t, const std::vector<
                                          const std::string &file)
 {
     std::vector<StrategyTrial> out;
-    std::vector<int8_t> buf(static_cast<std::size_t>(std::max<int64_t>(t.numel(), 0)));
     for (const auto &s : strategies) {
-        const QuantizedTensor q = quantizeTensor(t, s, buf.data(), file, false);
+        // Only the SNR is wanted: no buffer for the codes (a 4096x4096 tensor's took 16 MiB in Optimize and the
+        // selected tensor's analysis).
+        const QuantizedTensor q = quantizeTensor(t, s, nullptr, file, false);
         out.push_back({s, q.stats.snrDb()});
     }
     return out;

@@ -194,6 +194,7 @@ void quantizeDouble(const TensorData &t, QuantizedTensor &q, int8_t *out, bool r
         q.rowStats.assign(static_cast<std::size_t>(q.rows), {});
     const bool perChannel = q.strategy.layout == ScaleLayout::PerChannel;
     double whole = perChannel ? 0.0 : absMaxOf(0, q.rows * q.cols);
+    std::vector<int8_t> discard; // out == nullptr: the codes of one block, dropped once counted
     for (int64_t r = 0; r < q.rows; ++r) {
         double scale;
         float stored;
@@ -208,9 +209,12 @@ void quantizeDouble(const TensorData &t, QuantizedTensor &q, int8_t *out, bool r
             stored = float(scale);
         }
         ErrorStats rs;
-        int8_t *rowOut = out + r * q.cols;
-        forBlocks(r * q.cols, q.cols,
-                  [&](int64_t b, int64_t k) { kernels::ref::quantize(w.data(), k, scale, stored, rowOut + b, rs); });
+        int8_t *rowOut = out ? out + r * q.cols : nullptr;
+        forBlocks(r * q.cols, q.cols, [&](int64_t b, int64_t k) {
+            if (!out)
+                discard.resize(static_cast<std::size_t>(k));
+            kernels::ref::quantize(w.data(), k, scale, stored, out ? rowOut + b : discard.data(), rs);
+        });
         if (rowStats)
             q.rowStats[static_cast<std::size_t>(r)] = rs;
         q.stats.merge(rs);
@@ -287,10 +291,20 @@ QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *o
     const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
     const unsigned nthreads = n >= (int64_t(1) << 16) ? std::min<unsigned>(hw, unsigned(std::min<std::size_t>(chunks, 64))) : 1;
     std::atomic<bool> stop{false};
-    parallelFor<std::vector<float>>(chunks, nthreads, stop, [&](std::size_t c, std::vector<float> &scratch) {
+    struct Scratch
+    {
+        std::vector<float> values;
+        std::vector<int8_t> codes; // out == nullptr: one chunk's codes, dropped once counted
+    };
+    parallelFor<Scratch>(chunks, nthreads, stop, [&](std::size_t c, Scratch &scratch) {
         const int64_t r0 = int64_t(c) * chunk, r1 = std::min(q.rows, r0 + chunk);
+        int8_t *dst = out ? out + r0 * q.cols : nullptr;
+        if (!dst) {
+            scratch.codes.resize(static_cast<std::size_t>((r1 - r0) * q.cols));
+            dst = scratch.codes.data();
+        }
         ErrorStats unused; // the row statistics are merged below, in block order
-        quantizeRows(t, q, r0, r1, out + r0 * q.cols, scratch, unused, true, file);
+        quantizeRows(t, q, r0, r1, dst, scratch.values, unused, true, file);
     });
     const int64_t block = rowsPerBlock(q.cols);
     for (int64_t r0 = 0; r0 < q.rows; r0 += block) {

@@ -107,7 +107,9 @@ QuantizeResult quantize(const Checkpoint &ck, const QuantizeOptions &options, By
 /// (another dtype, strided, or a record of a hand-made zip that is not aligned), when they need converting.
 const float *floatsInPlace(const TensorData &t);
 
-/// Quantizes one tensor with one strategy into `out` (size = numel); the building block of re-quantization.
+/// Quantizes one tensor with one strategy into `out` (size = numel); the building block of re-quantization. With
+/// out == nullptr only the scales and statistics are kept (a trial: the codes of one chunk of rows at a time are
+/// counted and dropped), the same to the last bit as with a buffer.
 QuantizedTensor quantizeTensor(const TensorData &t, const Strategy &s, int8_t *out, const std::string &file,
                                bool rowStats = true);
 

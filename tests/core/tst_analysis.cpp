@@ -321,6 +321,40 @@ private Q_SLOTS:
         QCOMPARE(*qz.q.stats.snrDb(), *best->snr);
     }
 
+    void trialWithoutCodesMatchesQuantize()
+    {
+        // quantizeTensor(out = nullptr), what the trials use, drops each chunk's codes: the scales and statistics must
+        // be those of a run that keeps them, for every strategy, multi-threaded (>= 64K values) and on the float64
+        // path of an integer tensor, which works block by block.
+        auto v = randomValues(300 * 257, 0.05f, 4);
+        v[1234] = 1.5f;
+        OwnedTensor f("big.weight", {300, 257}, v);
+        std::vector<int64_t> ints(3 * 70000);
+        for (std::size_t i = 0; i < ints.size(); ++i)
+            ints[i] = int64_t(i % 1001) - 500;
+        TensorData it = f.t;
+        it.name = "counts";
+        it.dtype = DType::Int64;
+        it.shape = {3, 70000};
+        it.strides = {70000, 1};
+        it.storage = std::as_bytes(std::span<const int64_t>(ints));
+        for (const TensorData *t : {&f.t, &it})
+            for (const auto &s : candidateStrategies(2)) {
+                std::vector<int8_t> codes(std::size_t(t->numel()));
+                const auto kept = quantizeTensor(*t, s, codes.data(), "test.pt", true);
+                const auto trial = quantizeTensor(*t, s, nullptr, "test.pt", true);
+                const QByteArray what = QByteArray::fromStdString(t->name + " " + s.name());
+                QVERIFY2(kept.stats.signal == trial.stats.signal && kept.stats.noise == trial.stats.noise &&
+                             kept.stats.maxAbsErr == trial.stats.maxAbsErr,
+                         what.constData());
+                QVERIFY2(kept.scales == trial.scales && kept.scale == trial.scale && kept.absmax == trial.absmax,
+                         what.constData());
+                QCOMPARE(trial.rowStats.size(), kept.rowStats.size());
+                for (std::size_t r = 0; r < kept.rowStats.size(); ++r)
+                    QVERIFY2(kept.rowStats[r].noise == trial.rowStats[r].noise, what.constData());
+            }
+    }
+
     void bestTrialTieKeepsCurrent()
     {
         const Strategy a = *Strategy::fromName("per_channel_absmax");
