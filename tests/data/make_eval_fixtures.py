@@ -7,16 +7,17 @@ eval/policy-eval-scripted.pt the same module traced (torch.jit.trace) with a dic
                              records `input_shapes` (List[List[int]]) so `--random N` knows what to feed it.
 eval/policy-eval-inputs.pt   a list of 4 input tuples, each (x,) with x of shape (8, 48).
 
-Weights are "trained-like" (per-row log-normal gains, ~1% outliers x6) so that INT8 error is visible and differs
-between tensors. Deterministic (fixed seeds); the files are a few tens of KB.
+Weights are "trained-like" (make_fixtures.trained_like: per-row log-normal gains, ~1% outliers x6, no AdamW steps) so
+that INT8 error is visible and differs between tensors. Deterministic (fixed seeds); the files are a few tens of KB.
 usage: make_eval_fixtures.py [OUT_DIR]   (default: the folder of this script)
 """
-import math
 import sys
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from make_fixtures import trained_like  # this script's folder is on sys.path
 
 IN_DIM, HIDDEN, TRUNK = 48, 64, 32
 
@@ -35,26 +36,11 @@ class PolicyEval(nn.Module):
         return {"logits": self.button_head(h) / self.temperature, "analog": torch.tanh(self.analog_head(h))}
 
 
-def trained_like(model, seed):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for _, p in model.named_parameters():
-            if p.dim() >= 2:
-                rows = p.shape[0]
-                gain = torch.exp(0.5 * torch.randn(rows, generator=g)).view(rows, 1)
-                w = torch.randn(p.shape, generator=g) * gain / math.sqrt(p.shape[1])
-                w[torch.rand(p.shape, generator=g) < 0.01] *= 6
-                p.copy_(w)
-            else:
-                p.copy_(0.05 * torch.randn(p.shape, generator=g))
-
-
 def build(out):
     torch.manual_seed(13)
     m = PolicyEval()
-    trained_like(m, 13)
+    opt = trained_like(m, 13, outlier_rate=0.01, bias_std=0.05, adamw_steps=0)
     m.eval()
-    opt = torch.optim.AdamW(m.parameters(), lr=3e-4)
     ckpt = {"epoch": 3, "model_state_dict": m.state_dict(), "optimizer_state_dict": opt.state_dict(),
             "val_loss": 0.5, "config": {"context_len": 2, "model_type": "policy_mlp"}}
     torch.save(ckpt, out / "policy-eval.pt")

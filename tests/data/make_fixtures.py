@@ -183,8 +183,10 @@ class PolicyMLP(nn.Module):
         self.button_head = nn.Linear(trunk, 8)
 
 
-def trained_like(model, seed):
-    """Per-row log-normal gains, ~0.1% outliers x6, zeroed row 0 of embedding tables; then two AdamW steps."""
+def trained_like(model, seed, outlier_rate=0.001, bias_std=0.02, adamw_steps=2):
+    """Per-row log-normal gains, outliers x6 (`outlier_rate` of the weights), zeroed row 0 of embedding tables; then
+    `adamw_steps` AdamW steps, so the optimizer state is real. Returns the optimizer. make_eval_fixtures.py uses it too
+    (more outliers, no steps): the random draws, in parameter order, are the fixtures' exact values."""
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, p in model.named_parameters():
@@ -192,16 +194,16 @@ def trained_like(model, seed):
                 rows = p.shape[0]
                 gain = torch.exp(0.5 * torch.randn(rows, generator=g)).view(rows, *([1] * (p.dim() - 1)))
                 w = torch.randn(p.shape, generator=g) * gain / math.sqrt(max(1, p[0].numel()))
-                mask = torch.rand(p.shape, generator=g) < 0.001
+                mask = torch.rand(p.shape, generator=g) < outlier_rate
                 w[mask] *= 6
                 p.copy_(w)
             elif name.endswith("A_log"):
                 p.copy_(torch.log(torch.arange(1, p.numel() + 1, dtype=torch.float32)))
             else:
                 p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g) if name.endswith("norm.weight") or
-                        name.endswith(".D") else 0.02 * torch.randn(p.shape, generator=g))
+                        name.endswith(".D") else bias_std * torch.randn(p.shape, generator=g))
     opt = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.01)
-    for _ in range(2):
+    for _ in range(adamw_steps):
         opt.zero_grad()
         loss = sum((p.float() ** 2).sum() * 1e-3 + p.float().sum() * 1e-4 for p in model.parameters())
         loss.backward()
