@@ -38,7 +38,7 @@ QString hexOffset(uint64_t v)
 } // namespace
 
 ShardMapPanel::ShardMapPanel(QWidget *parent)
-    : QWidget(parent)
+    : QWidget(parent), m_hashCache(std::make_shared<ql::ShardHashCache>())
 {
     m_view = new ShardMapView(this);
     m_view->setObjectName(QStringLiteral("shardMapView"));
@@ -148,7 +148,10 @@ ShardMapPanel::ShardMapPanel(QWidget *parent)
     updateSelectionLabel();
 }
 
-ShardMapPanel::~ShardMapPanel() = default;
+ShardMapPanel::~ShardMapPanel()
+{
+    ++*m_hashGeneration; // a hashing job still running stops at its next shard
+}
 
 QSize ShardMapPanel::minimumSizeHint() const
 {
@@ -173,10 +176,18 @@ void ShardMapPanel::resizeEvent(QResizeEvent *event)
 
 void ShardMapPanel::setResult(std::shared_ptr<const ql::QuantizeResult> result)
 {
+    // A strategy edit changes bytes, never the shard map: the table then keeps its rows and only its hashes change.
+    const bool sameMap = m_result && result && m_result->shards.size() == result->shards.size() &&
+                         std::equal(m_result->shards.begin(), m_result->shards.end(), result->shards.begin(),
+                                    [](const ql::Shard &a, const ql::Shard &b) {
+                                        return a.offset == b.offset && a.size == b.size && a.index == b.index;
+                                    }) &&
+                         m_shards->rowCount() == int(result->shards.size());
     m_result = std::move(result);
     m_view->setResult(m_result);
     m_goToStatus->clear();
-    fillShardTable();
+    if (!sameMap)
+        fillShardTable();
     startHashing();
     updateZoomLabel();
     updateSelectionLabel();
@@ -284,27 +295,52 @@ void ShardMapPanel::fillShardTable()
 
 void ShardMapPanel::startHashing()
 {
-    const int generation = ++m_hashGeneration;
+    const int generation = ++*m_hashGeneration;
     m_hashesReady = false;
     if (!m_result)
         return;
-    auto *watcher = new QFutureWatcher<std::vector<std::string>>(this);
-    connect(watcher, &QFutureWatcher<std::vector<std::string>>::finished, this, [this, watcher, generation] {
+    // The hashes the cache knows for this snapshot's pieces show at once; only the shards an edit changed wait.
+    bool all = true;
+    for (int row = 0; row < int(m_result->shards.size()) && row < m_shards->rowCount(); ++row) {
+        const std::string known = m_hashCache->known(*m_result, std::size_t(row));
+        all = all && !known.empty();
+        if (auto *item = m_shards->item(row, ColHash))
+            item->setText(known.empty() ? tr("computing…") : QString::fromStdString(known));
+    }
+    if (all) {
+        m_hashesReady = true;
+        return;
+    }
+    struct Hashes
+    {
+        std::vector<std::string> hashes;
+        bool cancelled = false;
+        QString error;
+    };
+    auto *watcher = new QFutureWatcher<Hashes>(this);
+    connect(watcher, &QFutureWatcher<Hashes>::finished, this, [this, watcher, generation] {
         watcher->deleteLater();
-        if (generation != m_hashGeneration)
+        if (generation != *m_hashGeneration)
             return; // a newer result replaced the one these hashes belong to
-        const auto hashes = watcher->result();
-        for (int row = 0; row < int(hashes.size()) && row < m_shards->rowCount(); ++row)
-            if (auto *item = m_shards->item(row, ColHash))
-                item->setText(hashes[std::size_t(row)].empty() ? tr("bytes not in memory")
-                                                                : QString::fromStdString(hashes[std::size_t(row)]));
+        const Hashes out = watcher->result();
+        if (out.cancelled)
+            return;
+        for (int row = 0; row < m_shards->rowCount(); ++row)
+            if (auto *item = m_shards->item(row, ColHash)) {
+                const std::string h = std::size_t(row) < out.hashes.size() ? out.hashes[std::size_t(row)] : std::string();
+                item->setText(!out.error.isEmpty() ? tr("not hashed: %1").arg(out.error)
+                              : h.empty()          ? tr("bytes not in memory")
+                                                   : QString::fromStdString(h));
+            }
         m_shards->resizeColumnToContents(ColHash);
         m_hashesReady = true;
     });
     // The core's hashes, the ones the manifest states. Hashing a large file takes long enough to stall the GUI; the
-    // shared_ptr keeps the bytes alive meanwhile.
-    watcher->setFuture(runInBackground([result = m_result] {
-        auto out = ql::shardHashes(*result);
+    // shared_ptr keeps the bytes alive meanwhile, so a job a newer result superseded stops at its next shard (after
+    // Optimize's grouped apply each group would otherwise hash the model again and hold its snapshot meanwhile).
+    watcher->setFuture(runInBackground([result = m_result, cache = m_hashCache, latest = m_hashGeneration, generation] {
+        Hashes out;
+        runCatching(out, [&] { out.hashes = cache->hashes(*result, [&] { return latest->load() == generation; }); });
         ql::releaseHashThreadState(); // this pool thread lives on; see artifacts.h
         return out;
     }));

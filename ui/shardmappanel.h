@@ -1,6 +1,7 @@
 #pragma once
 #include <QWidget>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -14,6 +15,7 @@ class QToolButton;
 class ShardMapView;
 
 namespace ql {
+class ShardHashCache;
 struct QuantizeResult;
 }
 
@@ -69,6 +71,9 @@ private:
     QBoxLayout *m_bar = nullptr;
     QHBoxLayout *m_zoomRow = nullptr;
     QHBoxLayout *m_goRow = nullptr;
-    int m_hashGeneration = 0; ///< results of hashing jobs started for an older result are dropped
+    /// Results of hashing jobs started for an older result are dropped, and those jobs stop (shared with them).
+    std::shared_ptr<std::atomic<int>> m_hashGeneration = std::make_shared<std::atomic<int>>(0);
+    /// The hashes of the pieces seen: a shard is hashed again only when an edit changed its bytes.
+    std::shared_ptr<ql::ShardHashCache> m_hashCache;
     bool m_hashesReady = false;
 };

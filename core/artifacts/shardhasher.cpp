@@ -1,6 +1,7 @@
 #include "artifacts/shardhasher.h"
 
 #include "artifacts/artifacts.h"
+#include "base/errors.h"
 #include "quantization/quantize.h"
 
 #include <map>
@@ -21,6 +22,74 @@ std::vector<std::string> shardHashes(const QuantizeResult &r)
             out.push_back(sha256Hex(r.bytes, s.offset, s.size));
         else
             out.push_back(s.sha256);
+    }
+    return out;
+}
+
+std::vector<ShardHashCache::Piece> ShardHashCache::piecesOf(const QuantizeResult &r, const Shard &s)
+{
+    std::vector<Piece> out;
+    r.bytes.forEachSegment(s.offset, s.size, [&](const Int8Buffer::Segment &seg) { out.push_back(r.bytes.pieceAt(seg.offset)); });
+    return out;
+}
+
+bool ShardHashCache::samePieces(const std::vector<Piece> &a, const std::vector<Piece> &b)
+{
+    // owner_before compares control blocks, which a weak reference keeps allocated: a freed piece's address can be
+    // reused by a new piece, its control block cannot while this cache remembers it.
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](const Piece &x, const Piece &y) {
+               return !x.owner_before(y) && !y.owner_before(x) && !x.expired();
+           });
+}
+
+std::string ShardHashCache::lookup(std::size_t i, const Shard &s, const std::vector<Piece> &pieces) const
+{
+    if (i < m_entries.size() && m_entries[i].offset == s.offset && m_entries[i].size == s.size &&
+        samePieces(m_entries[i].pieces, pieces))
+        return m_entries[i].hash;
+    return {};
+}
+
+std::string ShardHashCache::known(const QuantizeResult &r, std::size_t shard) const
+{
+    if (shard >= r.shards.size())
+        return {};
+    const Shard &s = r.shards[shard];
+    const bool inMemory = r.bytes.size() == r.totalBytes && !r.bytes.empty() && s.offset + s.size <= r.totalBytes;
+    if (!inMemory)
+        return s.sha256;
+    const auto pieces = piecesOf(r, s);
+    std::lock_guard lock(m_mutex);
+    return lookup(shard, s, pieces);
+}
+
+std::vector<std::string> ShardHashCache::hashes(const QuantizeResult &r, const std::function<bool()> &keepGoing)
+{
+    std::vector<std::string> out;
+    out.reserve(r.shards.size());
+    const bool inMemory = r.bytes.size() == r.totalBytes && !r.bytes.empty();
+    for (std::size_t i = 0; i < r.shards.size(); ++i) {
+        const Shard &s = r.shards[i];
+        if (!inMemory || s.offset + s.size > r.totalBytes) { // as shardHashes(): the carried hash
+            out.push_back(s.sha256);
+            continue;
+        }
+        auto pieces = piecesOf(r, s);
+        {
+            std::lock_guard lock(m_mutex);
+            if (std::string h = lookup(i, s, pieces); !h.empty()) {
+                out.push_back(std::move(h));
+                continue;
+            }
+        }
+        if (keepGoing && !keepGoing())
+            throw Error(ErrorKind::Cancelled, "shard hashing cancelled");
+        out.push_back(sha256Hex(r.bytes, s.offset, s.size));
+        ++m_hashed;
+        std::lock_guard lock(m_mutex);
+        if (m_entries.size() < r.shards.size())
+            m_entries.resize(r.shards.size());
+        m_entries[i] = {s.offset, s.size, std::move(pieces), out.back()};
     }
     return out;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,41 @@ struct QuantizeResult;
 /// string for a shard known neither way. Runs on any thread; hashing on a pooled thread should end with
 /// releaseHashThreadState() (artifacts.h).
 std::vector<std::string> shardHashes(const QuantizeResult &r);
+
+/// shardHashes() over the successive snapshots of one session's result (edits, undo, each group of Optimize's apply):
+/// a shard is hashed again only when a piece of the INT8 buffer under it is not one it was hashed from. Pieces are
+/// immutable (int8buffer.h), so the same pieces are the same bytes; they are remembered by weak reference, which keeps
+/// no byte alive and cannot mistake a new piece for a freed one. Re-hashing a 1 GiB model after a one-tensor edit took
+/// every shard; now it takes the shards under that tensor. Thread-safe: jobs for successive snapshots may overlap.
+class ShardHashCache
+{
+public:
+    /// Shard i's hash when it is known without hashing (pieces seen before, or a hash the result carries because its
+    /// bytes are not in memory); empty otherwise.
+    std::string known(const QuantizeResult &r, std::size_t shard) const;
+    /// shardHashes(r), hashing only the shards not known. `keepGoing` is asked before each shard that needs hashing;
+    /// when it says no, throws Error(Cancelled) (the hashes done so far are kept for the next call).
+    std::vector<std::string> hashes(const QuantizeResult &r, const std::function<bool()> &keepGoing = {});
+    /// Shards hashed from bytes since construction (tests, benchmarks).
+    uint64_t shardsHashed() const { return m_hashed.load(); }
+
+private:
+    using Piece = std::weak_ptr<const std::vector<int8_t>>;
+    struct Entry
+    {
+        uint64_t offset = 0, size = 0;
+        std::vector<Piece> pieces;
+        std::string hash;
+    };
+    static std::vector<Piece> piecesOf(const QuantizeResult &r, const Shard &s);
+    static bool samePieces(const std::vector<Piece> &a, const std::vector<Piece> &b);
+    /// The hash remembered for shard i when it has s's bounds and these pieces; with m_mutex held.
+    std::string lookup(std::size_t i, const Shard &s, const std::vector<Piece> &pieces) const;
+
+    mutable std::mutex m_mutex;
+    std::vector<Entry> m_entries; ///< by shard index
+    std::atomic<uint64_t> m_hashed{0};
+};
 
 /// SHA-256 of every shard of an INT8 buffer that is produced piece by piece, in any order, from several threads,
 /// without reading the buffer back: each shard hashes its bytes as soon as they extend its hashed prefix, and pieces

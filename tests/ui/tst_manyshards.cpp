@@ -158,6 +158,59 @@ private Q_SLOTS:
         for (int row : {0, 5, 127})
             QCOMPARE(panel.shardTable()->item(row, 7)->text(), QString::fromStdString(hashes[std::size_t(row)]));
     }
+
+    void anEditRehashesOnlyTheShardsItChanged()
+    {
+        // Six 2 MiB tensors in memory over three 4 MiB shards. An edit of tensor 4 changes shard 2 only: the panel
+        // keeps its rows, shows shards 0 and 1's hashes at once and computes shard 2's.
+        auto r = std::make_shared<ql::QuantizeResult>();
+        std::vector<int8_t> all(12 * kMiB);
+        for (std::size_t i = 0; i < all.size(); ++i)
+            all[i] = int8_t(i * 31 + i / 4096);
+        std::vector<uint64_t> cuts;
+        for (int i = 0; i < 6; ++i) {
+            ql::QuantizedTensor t;
+            t.name = "layers." + std::to_string(i) + ".weight";
+            t.shape = {1024, 2048};
+            t.rows = 1024;
+            t.cols = 2048;
+            t.offset = uint64_t(i) * 2 * kMiB;
+            t.size = 2 * kMiB;
+            cuts.push_back(t.offset);
+            r->tensors.push_back(std::move(t));
+        }
+        r->totalBytes = all.size();
+        r->bytes = ql::Int8Buffer::copyOf(all, cuts);
+        r->shards = ql::shardMap(r->totalBytes);
+        QCOMPARE(r->shards.size(), std::size_t(3));
+        ShardMapPanel panel;
+        panel.setResult(r);
+        QTRY_VERIFY(panel.hashesReady());
+        const auto before = ql::shardHashes(*r);
+        QTableWidget *table = panel.shardTable();
+        const QTableWidgetItem *firstCell = table->item(0, 0);
+
+        auto edited = std::make_shared<ql::QuantizeResult>(*r);
+        edited->bytes.replace(8 * kMiB, std::vector<int8_t>(2 * kMiB, int8_t(9)));
+        const auto after = ql::shardHashes(*edited);
+        QCOMPARE(after[0], before[0]);
+        QVERIFY(after[2] != before[2]);
+        panel.setResult(edited);
+        QCOMPARE(table->item(0, 0), firstCell); // the rows are kept
+        QCOMPARE(table->item(0, 7)->text(), QString::fromStdString(before[0]));
+        QCOMPARE(table->item(1, 7)->text(), QString::fromStdString(before[1]));
+        QVERIFY(table->item(2, 7)->text() != QString::fromStdString(before[2]));
+        QTRY_VERIFY(panel.hashesReady());
+        for (int row = 0; row < 3; ++row)
+            QCOMPARE(table->item(row, 7)->text(), QString::fromStdString(after[std::size_t(row)]));
+
+        // Back to the first snapshot before its hashing ends, then on: the superseded job is dropped.
+        panel.setResult(r);
+        panel.setResult(edited);
+        QTRY_VERIFY(panel.hashesReady());
+        for (int row = 0; row < 3; ++row)
+            QCOMPARE(table->item(row, 7)->text(), QString::fromStdString(after[std::size_t(row)]));
+    }
 };
 
 QTEST_MAIN(TestManyShards)
