@@ -81,8 +81,11 @@ MainWindow::MainWindow(QWidget *parent)
         if (!(m_luts->scales() == m_doc->lutScales())) // not while the user's own edit arrives: keep the spin box's text
             m_luts->setScales(m_doc->lutScales());
     });
-    connect(m_doc, &Document::requantizeFailed, this,
-            [this](const QString &e) { showError(tr("Re-quantization failed"), e); });
+    connect(m_doc, &Document::requantizeFailed, this, [this](const QString &e) {
+        if (m_followEdit) // the groups that did arrive are the document's result now
+            followEdit();
+        showError(tr("Re-quantization failed"), e);
+    });
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -366,11 +369,21 @@ void MainWindow::onResultChanged(const QStringList &)
     m_tensor->setTensor(index);
     m_scales->setTensor(index);
     m_shards->setSelectedTensor(index);
-    // An edit changes what A is: the comparison and the evaluation follow it in the background.
+    updateStatus();
+    // An edit changes what A is: the comparison and the evaluation follow it in the background, once it is all there
+    // (Optimize's apply arrives in groups while the document stays busy; a comparison per group was wasted work).
+    if (m_doc->isBusy())
+        m_followEdit = true;
+    else
+        followEdit();
+}
+
+void MainWindow::followEdit()
+{
+    m_followEdit = false;
     m_evaluate->setSource(m_doc->canRequantize() ? m_doc->path() : QString(), m_doc->overrides());
     if (!m_comparePath.isEmpty())
         runCompare(m_compareB);
-    updateStatus();
 }
 
 void MainWindow::updateTitle()

@@ -126,6 +126,8 @@ private:
     void createViews();
     void onSourceChanged();
     void onResultChanged(const QStringList &changed);
+    /// What follows an edit once it has all arrived: the evaluation's and the comparison's inputs.
+    void followEdit();
     void updateStatus();
     void updateActions();
     void updateTitle();
@@ -158,6 +160,7 @@ private:
     CompareView *m_compare;
     EvaluateView *m_evaluate;
     QString m_comparePath;
+    bool m_followEdit = false; ///< an edit arrived in part (Optimize's groups): followEdit() is due when it ends
     std::shared_ptr<const ql::Session> m_compareB;
     JobTracker m_compareJobs;
     QLabel *m_summary;

@@ -10,6 +10,7 @@
 #include <QFile>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -187,6 +188,39 @@ private Q_SLOTS:
         w.document()->undoStack()->undo();
         QVERIFY(settle(w));
         QCOMPARE(w.document()->result()->bytes, before->bytes);
+    }
+
+    void aGroupedApplyIsComparedOnceItHasAllArrived()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(open(w, kPolicy));
+        QSignalSpy compared(&w, &MainWindow::compareFinished);
+        w.compareWith(kPolicy);
+        QVERIFY(compared.wait(60000) && compared.last().at(0).toBool());
+        compared.clear();
+        auto *bar = w.findChild<QProgressBar *>();
+        QVERIFY(bar);
+        // One tensor per group: a whole-model change arrives as several snapshots while the document stays busy.
+        w.document()->setApplyGroupBytes(1);
+        int groups = 0, comparingWhileBusy = 0;
+        connect(w.document(), &Document::resultChanged, &w, [&] { // after the window's own slot
+            ++groups;
+            if (w.document()->isBusy() && !bar->isHidden() && bar->format().startsWith(QStringLiteral("Comparing")))
+                ++comparingWhileBusy;
+        });
+        const auto *r = w.document()->result().get();
+        QStringList names;
+        for (const auto &t : r->tensors)
+            if (t.shape.size() >= 2)
+                names << QString::fromStdString(t.name);
+        QVERIFY(names.size() >= 3);
+        w.document()->setStrategy(names, ql::Strategy::fromName("per_channel_mse"));
+        QVERIFY(settle(w));
+        QVERIFY2(groups >= 3, qPrintable(QString::number(groups)));
+        QCOMPARE(comparingWhileBusy, 0); // no comparison of a half-applied change
+        QVERIFY(compared.wait(60000) && compared.last().at(0).toBool()); // the whole change, compared once
+        QCOMPARE(w.document()->result()->find(names.last().toStdString())->strategy.name(), std::string("per_channel_mse"));
     }
 };
 
