@@ -1,15 +1,20 @@
 // The document: loading, undoable strategy edits through Overrides, re-quantizing only what changed.
 #include "artifacts/artifacts.h"
+#include "backgroundjob.h"
 #include "document.h"
 #include "base/errors.h"
 #include "overridescommand.h"
 
 #include <QElapsedTimer>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
 #include <cstring>
+#include <sys/resource.h>
+#include <thread>
+#include <unistd.h>
 
 namespace {
 /// Edits re-quantize in the background: wait until the document has the result of the last one.
@@ -270,6 +275,43 @@ private Q_SLOTS:
         QCOMPARE(doc.result()->bytes, seed->bytes);
         for (std::size_t i = 0; i < seed->tensors.size(); ++i)
             QCOMPARE(doc.result()->tensors[i].strategy, seed->tensors[i].strategy);
+    }
+
+    void backgroundJobsRunBelowTheGuiThread()
+    {
+        // Both shapes of job (with and without a QPromise) run niced relative to the GUI thread, and their own
+        // threads inherit it (the quantizer's workers).
+        const int gui = getpriority(PRIO_PROCESS, 0);
+        const int want = std::min(19, gui + kBackgroundNice);
+        QFuture<int> plain = runInBackground([] { return getpriority(PRIO_PROCESS, 0); });
+        QFuture<int> promised = runInBackground([](QPromise<int> &promise) {
+            int child = -100;
+            std::thread([&] { child = getpriority(PRIO_PROCESS, 0); }).join();
+            promise.addResult(child);
+        });
+        QTRY_VERIFY(plain.isFinished() && promised.isFinished()); // (result() on a queued job runs it on this thread)
+        QCOMPARE(plain.result(), want);
+        QCOMPARE(promised.result(), want);
+
+        // A job the GUI thread waits for before it started runs on the GUI thread (Qt takes it back from the pool):
+        // the GUI thread must keep its priority.
+        QThreadPool *pool = backgroundPool();
+        QSemaphore release;
+        std::atomic<int> started{0};
+        std::vector<QFuture<void>> blockers;
+        for (int i = 0; i < pool->maxThreadCount(); ++i)
+            blockers.push_back(runInBackground([&] {
+                ++started;
+                release.acquire();
+            }));
+        QTRY_COMPARE(started.load(), pool->maxThreadCount());
+        QFuture<int> queued = runInBackground([] { return int(gettid()); });
+        const int ranOn = queued.result();
+        release.release(pool->maxThreadCount());
+        for (auto &b : blockers)
+            b.waitForFinished();
+        QCOMPARE(ranOn, int(getpid())); // it did run here
+        QCOMPARE(getpriority(PRIO_PROCESS, 0), gui);
     }
 
     void overridesFilesLoadAndSave()
