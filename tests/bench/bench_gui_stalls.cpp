@@ -10,9 +10,10 @@
 // Memory, two ways: (1) the INT8 storage the session holds, counted exactly: the distinct Int8Buffer pieces of the
 // result and the baseline (shared pieces once; the baseline keeps none of its own); (2) the session's anonymous
 // memory: the peak of RssAnon (sampled every 20 ms, so mapped-file pages of the checkpoint are not counted) minus
-// RssAnon before the open, against the INT8 size, overall and per phase (open; the edit/undo/redo/select/switch
-// rounds; Optimize), and the steady state once the actions have settled, before and after malloc_trim(0) (what the
-// allocator keeps cached versus what the session holds). "Before the open" is a window that has already shown a
+// RssAnon before the open, against the INT8 size, overall and per phase (open; each kind of action of the rounds,
+// its largest peak: select, edit, undo, redo, view switches, table edit; Optimize's plan and apply), and the steady
+// state once the actions have settled, before and after malloc_trim(0) (what the allocator keeps cached versus what
+// the session holds). "Before the open" is a window that has already shown a
 // model (the bundled sample, every view visited), so the window's own images and caches, which do not grow with the
 // model, are not counted as the session's; the peak and steady state over the empty window are printed too.
 // usage: bench_gui_stalls CHECKPOINT [REPEATS]   prints "<action> max <ms> median <ms>" lines
@@ -39,6 +40,7 @@
 #include <ctime>
 #include <sys/resource.h>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 #include <vector>
 #ifdef __GLIBC__
@@ -176,12 +178,19 @@ class AnonPeakSampler
 public:
     explicit AnonPeakSampler(long start) : m_peak(start), m_phasePeak(start), m_thread([this] { run(); }) {}
     ~AnonPeakSampler() { stop(); }
-    /// Ends the current phase: its peak (KiB) is kept under `name`, and the next phase starts from now.
+    /// Ends the current phase: its peak (KiB) is kept under `name` (the largest, when phases of that name repeat),
+    /// and the next phase starts from now.
     void endPhase(const char *name)
     {
         sample();
         const long now = statusKiB("RssAnon");
-        m_phases.emplace_back(name, m_phasePeak.exchange(now));
+        const long peak = m_phasePeak.exchange(now);
+        for (auto &[n, p] : m_phases)
+            if (std::strcmp(n, name) == 0) {
+                p = std::max(p, peak);
+                return;
+            }
+        m_phases.emplace_back(name, peak);
     }
     /// Stops sampling; the overall peak including one last sample (KiB).
     long stop()
@@ -318,24 +327,29 @@ int main(int argc, char **argv)
         select.push_back(meter.measure([&] { w.selectTensor(i % 2 ? second : largest); }, idle));
         w.selectTensor(largest);
         meter.measure([] {}, idle);
+        anonPeak.endPhase("select");
         if (tracing)
             std::fprintf(stderr, "-- edit %d\n", i);
         edit.push_back(meter.measure(
             [&] { w.document()->setStrategy(QStringList{name}, ql::Strategy::fromName(cycle[i % 2])); }, idle));
         editTook.push_back(meter.took());
         sampleHeld();
+        anonPeak.endPhase("edit");
         if (tracing)
             std::fprintf(stderr, "-- undo %d\n", i);
         undo.push_back(meter.measure([&] { w.document()->undoStack()->undo(); }, idle));
+        anonPeak.endPhase("undo");
         if (tracing)
             std::fprintf(stderr, "-- redo %d\n", i);
         redo.push_back(meter.measure([&] { w.document()->undoStack()->redo(); }, idle));
         sampleHeld();
+        anonPeak.endPhase("redo");
         for (const char *v : {"table", "tensor", "scales", "shards", "table"}) {
             if (tracing)
                 std::fprintf(stderr, "-- switch to %s\n", v);
             viewSwitch.push_back(meter.measure([&] { w.showView(QString::fromLatin1(v)); }, idle));
         }
+        anonPeak.endPhase("switch");
         // The same edit and its undo with the layer table on screen, where strategies are usually changed.
         if (tracing)
             std::fprintf(stderr, "-- table edit %d\n", i);
@@ -343,6 +357,7 @@ int main(int argc, char **argv)
             [&] { w.document()->setStrategy(QStringList{name}, ql::Strategy::fromName(cycle[i % 2])); }, idle));
         tableEdit.push_back(meter.measure([&] { w.document()->undoStack()->undo(); }, idle));
         w.showView(QStringLiteral("tensor"));
+        anonPeak.endPhase("table edit");
     }
     if (tracing) {
         // What one synchronous replot of each of the tensor view's plots costs, for the trace.
@@ -357,8 +372,8 @@ int main(int argc, char **argv)
             std::fprintf(stderr, "  replot %s %dx%d: %.1f ms (%d plottables, %d items)\n", qPrintable(p->objectName()),
                          p->width(), p->height(), full, p->plottableCount(), p->itemCount());
         }
+        anonPeak.endPhase("the trace's replots");
     }
-    anonPeak.endPhase("edit/undo/redo/select/switch");
     std::vector<double> optimize;
     {
         if (tracing)
