@@ -5,7 +5,6 @@
 #include "goldencheck.h"
 
 #include <QDir>
-#include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -79,11 +78,9 @@ private Q_SLOTS:
                                               parseLenient(readFile(g / "manifest.json")), &bin);
         QVERIFY2(problems.empty(), joinProblems(problems).c_str());
         if (!m_python.isEmpty()) {
-            QProcess py;
-            py.start(m_python, {QString(QL_SOURCE_DIR) + "/tests/cli/compare_outputs.py", q(out), golden});
-            QVERIFY(py.waitForFinished(60000));
-            const QString text = py.readAllStandardOutput();
-            QVERIFY2(py.exitCode() == 0 && text.contains("conforms: 0 mismatches"), qPrintable(text));
+            const qltest::Run py = qltest::runProcess(
+                m_python, {QString(QL_SOURCE_DIR) + "/tests/cli/compare_outputs.py", q(out), golden}, {.timeoutMs = 60000});
+            QVERIFY2(py.code == 0 && py.out.contains("conforms: 0 mismatches"), qPrintable(py.describe()));
         }
     }
 

@@ -16,38 +16,21 @@
 #include <cmath>
 
 namespace {
-const QString kCli = QStringLiteral(QL_CLI);
 const QString kScale = QStringLiteral(QL_TEST_DATA "/hostile/make_scale.py");
 const QString kCheckpoint = QStringLiteral(QL_TEST_DATA "/mlp-small.pt");
 
-struct Run
-{
-    int code = -1; ///< exit code; -2 for a signal, -1 for a timeout
-    QByteArray out;
-    QString err;
-};
+using qltest::Run;
 
-Run run(const QStringList &args, int timeoutMs = 240000)
-{
-    QProcess p;
-    p.start(kCli, args);
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        return {};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, p.readAllStandardOutput(),
-            QString::fromUtf8(p.readAllStandardError())};
-}
+/// The CLI with this file's time bound (the large cases take a while under the sanitizers).
+Run run(const QStringList &args) { return qltest::runCli(args, {.timeoutMs = 240000}); }
 
 /// Writes make_scale.py's CASE into dir/file and returns its path.
 QString make(const QTemporaryDir &dir, const QString &kase, const QString &file, qint64 n = 0)
 {
     const QString out = dir.filePath(file);
-    QProcess p;
-    p.start("python3", {kScale, kase, out, QString::number(n)});
-    if (!p.waitForFinished(240000) || p.exitCode() != 0)
-        qWarning("make_scale.py %s failed: %s", qPrintable(kase), p.readAllStandardError().constData());
+    const Run r = qltest::runProcess("python3", {kScale, kase, out, QString::number(n)}, {.timeoutMs = 240000});
+    if (r.code != 0)
+        qWarning("make_scale.py %s failed: %s", qPrintable(kase), qPrintable(r.describe()));
     return out;
 }
 
@@ -90,7 +73,7 @@ private Q_SLOTS:
                                      QStringList{"--glob", "*a*a*a*a*a*a*a*a*a*b"}}) {
             const Run r = run(QStringList{"inspect", ck, "-q", "--json"} + f);
             QVERIFY2(r.code == 0, qPrintable(r.err));
-            const QJsonDocument doc = QJsonDocument::fromJson(r.out);
+            const QJsonDocument doc = QJsonDocument::fromJson(r.rawOut);
             QVERIFY(doc.isObject());
             const int want = f.last().endsWith("b") ? 0 : 1;
             QCOMPARE(doc["tensors"].toArray().size(), want);
@@ -100,7 +83,7 @@ private Q_SLOTS:
         QCOMPARE(run({"quantize", "--checkpoint", ck, "--output-dir", out, "-q"}).code, 0);
         const Run r = run({"inspect", out, "-q", "--json", "--filter", "trunk.*weight"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QCOMPARE(QJsonDocument::fromJson(r.out)["tensors"].toArray().size(), 1);
+        QCOMPARE(QJsonDocument::fromJson(r.rawOut)["tensors"].toArray().size(), 1);
     }
 
     void unreplaceableFileChangesNothing_data()
@@ -170,10 +153,10 @@ private Q_SLOTS:
             const Run r = run(a);
             QVERIFY2(r.code == 0, qPrintable(r.err));
             QStringDecoder utf8(QStringDecoder::Utf8);
-            const QString text = utf8(r.out);
+            const QString text = utf8(r.rawOut);
             QVERIFY(!utf8.hasError());
             QJsonParseError e;
-            const QJsonDocument doc = QJsonDocument::fromJson(r.out, &e);
+            const QJsonDocument doc = QJsonDocument::fromJson(r.rawOut, &e);
             QVERIFY2(e.error == QJsonParseError::NoError, qPrintable(e.errorString()));
             QVERIFY2(doc["warnings"].toArray().first().toString().contains(warning), qPrintable(text.left(2000)));
         }
@@ -189,12 +172,11 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const QString ck = make(tmp, "safetensors", "many.safetensors", 2000);
         const QString out = tmp.filePath("out");
-        QProcess p;
-        p.start("sh", {"-c", "ulimit -v 4194304; exec \"$0\" quantize --checkpoint \"$1\" --output-dir \"$2\" -j 512 -q",
-                       kCli, ck, out});
-        QVERIFY(p.waitForFinished(240000));
-        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
-        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const Run r = qltest::runProcess(
+            "sh", {"-c", "ulimit -v 4194304; exec \"$0\" quantize --checkpoint \"$1\" --output-dir \"$2\" -j 512 -q",
+                   QStringLiteral(QL_CLI), ck, out},
+            {.timeoutMs = 240000});
+        QVERIFY2(r.code == 0, qPrintable(r.describe())); // a signal (the abort) is a negative code
         QCOMPARE(QDir(out).entryList(QDir::Files | QDir::Hidden), (QStringList{"manifest.json", "weights_int8.bin"}));
     }
 
@@ -205,7 +187,7 @@ private Q_SLOTS:
         const QString ok = make(tmp, "expand", "ok.pt", 1000);
         Run r = run({"inspect", ok, "-q", "--json", "--glob", "trunk.0.weight"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        const QJsonArray rows = QJsonDocument::fromJson(r.out)["tensors"].toArray();
+        const QJsonArray rows = QJsonDocument::fromJson(r.rawOut)["tensors"].toArray();
         QCOMPARE(rows.size(), 1);
         QCOMPARE(rows.first().toObject()["shape"].toArray(), (QJsonArray{1000, 4}));
         // A broadcast past the limit is still a bomb.
@@ -225,14 +207,12 @@ private Q_SLOTS:
         const QString ck = make(tmp, "int8-big", "int8.pt", n);
         QVERIFY(QFileInfo(ck).size() > n);
         for (const QString &cmd : {QStringLiteral("quantize"), QStringLiteral("inspect")}) {
-            QProcess p;
             const QStringList args = cmd == "quantize"
                                          ? QStringList{"quantize", "--checkpoint", ck, "--output-dir", tmp.filePath("out"), "-q"}
                                          : QStringList{"inspect", ck, "-q"};
-            p.start("/usr/bin/time", QStringList{"-f", "peak-kb %M", kCli} + args);
-            QVERIFY(p.waitForFinished(240000));
-            const QString err = QString::fromUtf8(p.readAllStandardError());
-            QVERIFY2(p.exitCode() == 0, qPrintable(err));
+            const Run r = qltest::runCli(args, {.timeoutMs = 240000, .wrapper = {"/usr/bin/time", "-f", "peak-kb %M"}});
+            const QString err = r.err;
+            QVERIFY2(r.code == 0, qPrintable(r.describe()));
             const qint64 peak = err.section("peak-kb ", 1).trimmed().toLongLong() * 1024;
             // Measured 2.2 x n (quantize) and 4.1 x n (inspect keeps both views' bytes) at n = 64 Mi;
             // the whole-tensor doubles added 8 bytes per element on top.

@@ -5,7 +5,6 @@
 #include "../common/runprocess.h"
 #include <QDir>
 #include <QFile>
-#include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -13,25 +12,18 @@
 #include <unistd.h>
 
 namespace {
-const QString kCli = QStringLiteral(QL_CLI);
 const QString kCheckpoint = QStringLiteral(QL_TEST_DATA "/mlp-small.pt");
 
-struct Run
-{
-    int code = -1;
-    QString err;
-};
+using qltest::Run;
 
+/// The CLI, under `wrapper` (a program) with `wrapperArgs` when given.
 Run run(const QStringList &args, const QString &wrapper = {}, const QStringList &wrapperArgs = {})
 {
-    QProcess p;
-    if (wrapper.isEmpty())
-        p.start(kCli, args);
-    else
-        p.start(wrapper, wrapperArgs + QStringList{kCli} + args);
-    if (!p.waitForFinished(240000))
-        return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardError())};
+    qltest::RunOptions o;
+    o.timeoutMs = 240000;
+    if (!wrapper.isEmpty())
+        o.wrapper = QStringList{wrapper} + wrapperArgs;
+    return qltest::runCli(args, o);
 }
 
 QMap<QString, QByteArray> snapshot(const QString &dir) { return qltest::snapshotFolder(dir); }

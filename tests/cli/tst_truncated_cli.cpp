@@ -6,36 +6,23 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
 namespace {
-const QString kCli = QStringLiteral(QL_CLI);
 
-struct Run
-{
-    int code = -1; ///< exit code; -2 for a signal, -1 for a timeout
-    QString err;
-};
+using qltest::Run;
 
 Run runTruncating(const QStringList &args, const QString &victim, const QString &when, qint64 to = 0)
 {
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("LD_PRELOAD", QStringLiteral(QL_TRUNCATE_SHIM));
-    env.insert("ASAN_OPTIONS", env.value("ASAN_OPTIONS") + ":verify_asan_link_order=0");
-    env.insert("QL_SHIM_TRUNCATE_ON", when);
-    env.insert("QL_SHIM_TRUNCATE_PATH", victim);
-    env.insert("QL_SHIM_TRUNCATE_TO", QString::number(to));
-    p.setProcessEnvironment(env);
-    p.start(kCli, args);
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        return {};
-    }
-    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardError()) };
+    qltest::RunOptions o;
+    o.timeoutMs = 120000;
+    o.env = {{"LD_PRELOAD", QStringLiteral(QL_TRUNCATE_SHIM)},
+             {"ASAN_OPTIONS", qEnvironmentVariable("ASAN_OPTIONS") + ":verify_asan_link_order=0"},
+             {"QL_SHIM_TRUNCATE_ON", when},
+             {"QL_SHIM_TRUNCATE_PATH", victim},
+             {"QL_SHIM_TRUNCATE_TO", QString::number(to)}};
+    return qltest::runCli(args, o);
 }
 
 } // namespace
@@ -88,10 +75,8 @@ private Q_SLOTS:
         QFile::remove(ck);
         QVERIFY(QFile::copy(QStringLiteral(QL_TEST_DATA "/") + fixture, ck));
         const QString out = tmp.filePath("out");
-        QProcess first;
-        first.start(kCli, { "quantize", "--checkpoint", ck, "--output-dir", out, "-q" });
-        QVERIFY(first.waitForFinished(120000));
-        QCOMPARE(first.exitCode(), 0);
+        const Run first = qltest::runCli({ "quantize", "--checkpoint", ck, "--output-dir", out, "-q" });
+        QVERIFY2(first.code == 0, qPrintable(first.describe()));
         const auto before = qltest::snapshotFolder(out);
         QCOMPARE(before.keys(), (QStringList { "manifest.json", "weights_int8.bin" }));
         r = runTruncating({ "quantize", "--checkpoint", ck, "--output-dir", out, "-q" }, ck, when, to);

@@ -7,6 +7,7 @@
 #include <QFileInfo>
 #include <QMap>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
@@ -28,6 +29,8 @@ struct RunOptions
     QString cwd;            ///< working directory; empty = the test's
     int fileSizeBlocks = 0; ///< > 0: run under `ulimit -f BLOCKS` (a full disk, as the program sees it)
     int timeoutMs = 180000; ///< a run that takes longer is killed and reported as "did not finish"
+    QMap<QString, QString> env; ///< variables set on top of this process's environment (LD_PRELOAD, ...)
+    QStringList wrapper;        ///< a program and its arguments to run the program under (setpriv, prlimit, time)
 };
 
 inline Run runProcess(const QString &program, const QStringList &args, const RunOptions &o = {})
@@ -35,12 +38,23 @@ inline Run runProcess(const QString &program, const QStringList &args, const Run
     QProcess p;
     if (!o.cwd.isEmpty())
         p.setWorkingDirectory(o.cwd);
+    if (!o.env.isEmpty()) {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (auto it = o.env.begin(); it != o.env.end(); ++it)
+            env.insert(it.key(), it.value());
+        p.setProcessEnvironment(env);
+    }
+    QString exe = program;
+    QStringList argv = args;
+    if (!o.wrapper.isEmpty()) {
+        argv = o.wrapper.mid(1) + QStringList{exe} + argv;
+        exe = o.wrapper.first();
+    }
     if (o.fileSizeBlocks > 0)
         p.start(QStringLiteral("/bin/sh"),
-                QStringList{"-c", QStringLiteral("ulimit -f %1; exec \"$0\" \"$@\"").arg(o.fileSizeBlocks), program} +
-                    args);
+                QStringList{"-c", QStringLiteral("ulimit -f %1; exec \"$0\" \"$@\"").arg(o.fileSizeBlocks), exe} + argv);
     else
-        p.start(program, args);
+        p.start(exe, argv);
     Run r;
     if (!p.waitForStarted(10000) || !p.waitForFinished(o.timeoutMs)) {
         p.kill();

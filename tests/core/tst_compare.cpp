@@ -2,13 +2,13 @@
 // apart checked against figures computed here independently (golden bins + manifests, FP32 read element by element)
 // and by torch + NumPy, a pair with removed/added/reshaped tensors, a pair whose shard layout differs, and the
 // SPEC §7 chunk arithmetic on synthetic buffers.
+#include "../common/runprocess.h"
 #include "../common/files.h"
 #include "artifacts/artifacts.h"
 #include "base/errors.h"
 #include "base/json.h"
 #include "session/compare.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -270,16 +270,17 @@ private Q_SLOTS:
     /// The same pair against torch + NumPy (tests/data/compare_reference.py), where Debian's python3-torch exists.
     void againstTorchReference()
     {
-        QProcess py;
-        py.start("/usr/bin/python3", {QString(QL_SOURCE_DIR) + "/tests/data/compare_reference.py",
-                                      QString::fromStdString(kMamba), QString::fromStdString(kLegacy),
-                                      QString::fromStdString(kGoldMamba), QString::fromStdString(kGoldLegacy)});
-        if (!py.waitForFinished(120000) || py.exitCode() != 0) {
-            if (py.readAllStandardError().contains("No module named"))
+        const qltest::Run py = qltest::runProcess(
+            "/usr/bin/python3",
+            {QString(QL_SOURCE_DIR) + "/tests/data/compare_reference.py", QString::fromStdString(kMamba),
+             QString::fromStdString(kLegacy), QString::fromStdString(kGoldMamba), QString::fromStdString(kGoldLegacy)},
+            {.timeoutMs = 120000});
+        if (py.code != 0) {
+            if (py.err.contains("No module named"))
                 QSKIP("python3-torch / python3-numpy not installed");
-            QFAIL("compare_reference.py failed");
+            QFAIL(qPrintable("compare_reference.py failed: " + py.describe()));
         }
-        const Json ref = Json::parse(py.readAllStandardOutput().toStdString());
+        const Json ref = Json::parse(py.rawOut.toStdString());
         const CompareResult r = compare(open(kMamba), open(kLegacy));
         QCOMPARE(ref.at("tensors").size(), r.tensors.size());
         for (const auto &d : r.tensors) {

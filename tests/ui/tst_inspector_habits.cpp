@@ -2,6 +2,7 @@
 // window, the glob filter with its count, the copied TSV, the theme switch (applied and remembered), LUT edits undoable
 // like strategy edits and counted as unsaved, the warnings list, no mnemonic clash, Help → Usage, the progress text
 // not cropped, table cells not cut off, and the bundled sample kept out of Open Recent.
+#include "../common/runprocess.h"
 #include "../common/mainwindowtest.h"
 #include "document.h"
 #include "layerfilterproxy.h"
@@ -28,7 +29,6 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QProcess>
 #include <QProgressBar>
 #include <QSettings>
 #include <QSignalSpy>
@@ -395,16 +395,14 @@ private Q_SLOTS:
     {
         // Through the real program: a start without a path opens the bundled sample and remembers nothing.
         QTemporaryDir tmp;
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-        env.insert(QStringLiteral("XDG_CONFIG_HOME"), tmp.filePath(QStringLiteral("config")));
-        env.insert(QStringLiteral("QL_SAMPLE"), kSample);
-        p.setProcessEnvironment(env);
+        qltest::RunOptions o;
+        o.timeoutMs = 60000;
+        o.env = {{QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen")},
+                 {QStringLiteral("XDG_CONFIG_HOME"), tmp.filePath(QStringLiteral("config"))},
+                 {QStringLiteral("QL_SAMPLE"), kSample}};
         const QString gui = QFileInfo(QStringLiteral(QL_CLI)).dir().filePath(QStringLiteral("quantlens"));
-        p.start(gui, {QStringLiteral("--screenshot"), tmp.filePath(QStringLiteral("s.png"))});
-        QVERIFY(p.waitForFinished(60000));
-        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const qltest::Run r = qltest::runProcess(gui, {QStringLiteral("--screenshot"), tmp.filePath(QStringLiteral("s.png"))}, o);
+        QVERIFY2(r.code == 0, qPrintable(r.describe()));
         QVERIFY(QFile::exists(tmp.filePath(QStringLiteral("s.png"))));
         const QSettings after(tmp.filePath(QStringLiteral("config/QuantLens/quantlens.conf")), QSettings::IniFormat);
         QVERIFY(!after.value(QStringLiteral("recentFiles")).toStringList().contains(kSample));

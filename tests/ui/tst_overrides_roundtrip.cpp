@@ -1,12 +1,12 @@
 // Issue 4's hard requirement: the CLI with a saved overrides file and the GUI session that saved it produce
 // identical bytes. Drives the document as the GUI does, saves, runs quantlens-cli, compares the files.
+#include "../common/runprocess.h"
 #include "artifacts/artifacts.h"
 #include "document.h"
 #include "layertablemodel.h"
 #include "mainwindow.h"
 
 #include <QFile>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -26,15 +26,11 @@ QByteArray readFile(const QString &path)
 /// Runs `quantlens-cli quantize` with the overrides file; returns "" or what went wrong.
 QString runCli(const QString &checkpoint, const QString &overrides, const QString &outDir)
 {
-    QProcess cli;
-    cli.start(QStringLiteral(QL_CLI), {QStringLiteral("quantize"), QStringLiteral("--checkpoint"), checkpoint,
-                                       QStringLiteral("--overrides"), overrides, QStringLiteral("--output-dir"), outDir,
-                                       QStringLiteral("-q")});
-    if (!cli.waitForFinished(120000))
-        return QStringLiteral("quantlens-cli did not finish");
-    if (cli.exitStatus() != QProcess::NormalExit || cli.exitCode() != 0)
-        return QStringLiteral("quantlens-cli failed (%1): %2").arg(cli.exitCode()).arg(QString::fromLocal8Bit(cli.readAllStandardError()));
-    return {};
+    const qltest::Run r = qltest::runCli({QStringLiteral("quantize"), QStringLiteral("--checkpoint"), checkpoint,
+                                          QStringLiteral("--overrides"), overrides, QStringLiteral("--output-dir"),
+                                          outDir, QStringLiteral("-q")},
+                                         {.timeoutMs = 120000});
+    return r.code == 0 ? QString() : QStringLiteral("quantlens-cli failed: ") + r.describe();
 }
 
 /// Saves the session's overrides and artifacts, runs the CLI on the same checkpoint, and compares both files.
@@ -184,11 +180,10 @@ void TestOverridesRoundtrip::optimizeFileMatchesCli()
     window.document()->saveOverrides(gui);
 
     const QString cli = tmp.filePath(QStringLiteral("cli.json"));
-    QProcess p;
-    p.start(QStringLiteral(QL_CLI), {QStringLiteral("optimize"), checkpoint, QStringLiteral("-o"), cli,
-                                     QStringLiteral("-q")});
-    QVERIFY(p.waitForFinished(120000));
-    QCOMPARE(p.exitCode(), 0);
+    const qltest::Run r = qltest::runCli({QStringLiteral("optimize"), checkpoint, QStringLiteral("-o"), cli,
+                                          QStringLiteral("-q")},
+                                         {.timeoutMs = 120000});
+    QVERIFY2(r.code == 0, qPrintable(r.describe()));
     const QByteArray a = readFile(gui), b = readFile(cli);
     QVERIFY(!b.isEmpty());
     QVERIFY2(a == b, qPrintable(QString::fromUtf8(a.left(300)) + QStringLiteral("\n---\n") + QString::fromUtf8(b.left(300))));

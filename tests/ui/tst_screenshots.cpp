@@ -1,6 +1,7 @@
 // Each of the inspector's views rendered offscreen: non-trivial pixels and the expected content, in-process at
 // 1600x1000 and through the real `quantlens --screenshot --size` command line at 1600x1000 and 800x600.
 #include "../common/rendering.h"
+#include "../common/runprocess.h"
 #include "layertablemodel.h"
 #include "layertablepanel.h"
 #include "lutview.h"
@@ -14,7 +15,6 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QLabel>
-#include <QProcess>
 #include <QSet>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -63,6 +63,16 @@ class TestScreenshots : public QObject
     Q_OBJECT
 private:
     QTemporaryDir m_tmp;
+
+    /// How the real program runs here: offscreen, with settings of its own under m_tmp.
+    qltest::RunOptions guiRun() const
+    {
+        qltest::RunOptions o;
+        o.timeoutMs = 60000;
+        o.env = {{QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen")},
+                 {QStringLiteral("XDG_CONFIG_HOME"), m_tmp.filePath(QStringLiteral("config"))}};
+        return o;
+    }
 
     QImage shoot(MainWindow &w, const QString &name)
     {
@@ -176,20 +186,14 @@ private Q_SLOTS:
         QFETCH(QString, view);
         QFETCH(QSize, size);
         const QString out = m_tmp.filePath(QStringLiteral("cli-%1-%2x%3.png").arg(view).arg(size.width()).arg(size.height()));
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_tmp.filePath(QStringLiteral("config")));
-        p.setProcessEnvironment(env);
         QStringList args{QStringLiteral("--open"), QStringLiteral(QL_TEST_DATA "/policy-small.pt"),
                          QStringLiteral("--view"), view, QStringLiteral("--select"), QStringLiteral("trunk.3.weight"),
                          QStringLiteral("--size"), QStringLiteral("%1x%2").arg(size.width()).arg(size.height()),
                          QStringLiteral("--screenshot"), out};
         if (view == QLatin1String("compare"))
             args << QStringLiteral("--compare") << QStringLiteral(QL_TEST_DATA "/extra/policy-legacy.pt");
-        p.start(guiBinary(), args);
-        QVERIFY(p.waitForFinished(60000));
-        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const qltest::Run r = qltest::runProcess(guiBinary(), args, guiRun());
+        QVERIFY2(r.code == 0, qPrintable(r.describe()));
         const QImage img(out);
         QCOMPARE(img.size(), size); // the window really is that small: nothing forces a larger minimum
         QVERIFY(qltest::distinctColours(img) > 40);
@@ -219,15 +223,10 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, args);
         QFETCH(int, exitCode);
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_tmp.filePath(QStringLiteral("config")));
-        p.setProcessEnvironment(env);
-        p.setWorkingDirectory(m_tmp.path());
-        p.start(guiBinary(), args);
-        QVERIFY(p.waitForFinished(60000));
-        QCOMPARE(p.exitCode(), exitCode);
+        qltest::RunOptions o = guiRun();
+        o.cwd = m_tmp.path();
+        const qltest::Run r = qltest::runProcess(guiBinary(), args, o);
+        QVERIFY2(r.code == exitCode, qPrintable(r.describe()));
         QVERIFY(!QFileInfo::exists(m_tmp.filePath(QStringLiteral("x.png"))));
     }
 };
