@@ -104,9 +104,10 @@ Q_SIGNALS:
 private:
     using Groups = std::vector<std::vector<std::string>>;
     /// Re-quantizes group `index` of `groups` (the last: every tensor that still differs, and the rules of all) from
-    /// the current result, delivers it, then starts the next group.
+    /// the current result, delivers it, then starts the next group. `release` (the snapshot the previous group
+    /// replaced) is let go on the pool before this group allocates anything.
     void requantizeStep(uint64_t job, const ql::Overrides &overrides, std::shared_ptr<const Groups> groups,
-                        std::size_t index);
+                        std::size_t index, std::shared_ptr<const ql::QuantizeResult> release = {});
 
     Source m_source;
     QUndoStack *m_undoStack;

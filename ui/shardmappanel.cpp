@@ -336,10 +336,18 @@ void ShardMapPanel::startHashing()
         m_hashesReady = true;
     });
     // The core's hashes, the ones the manifest states. Hashing a large file takes long enough to stall the GUI; the
-    // shared_ptr keeps the bytes alive meanwhile, so a job a newer result superseded stops at its next shard (after
+    // job holds the snapshot while it hashes, and one a newer result superseded stops at its next shard (after
     // Optimize's grouped apply each group would otherwise hash the model again and hold its snapshot meanwhile).
-    watcher->setFuture(runInBackground([result = m_result, cache = m_hashCache, latest = m_hashGeneration, generation] {
+    // A job waiting in the pool's queue holds no snapshot (weak): Optimize's groups each start one, and queued jobs
+    // holding theirs kept every group's replaced bytes alive.
+    watcher->setFuture(runInBackground([weak = std::weak_ptr<const ql::QuantizeResult>(m_result), cache = m_hashCache,
+                                        latest = m_hashGeneration, generation] {
         Hashes out;
+        const auto result = weak.lock();
+        if (!result || latest->load() != generation) {
+            out.cancelled = true;
+            return out;
+        }
         runCatching(out, [&] { out.hashes = cache->hashes(*result, [&] { return latest->load() == generation; }); });
         ql::releaseHashThreadState(); // this pool thread lives on; see artifacts.h
         return out;

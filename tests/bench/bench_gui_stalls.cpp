@@ -381,6 +381,12 @@ int main(int argc, char **argv)
         QSignalSpy done(&w, &MainWindow::optimizeFinished);
         // The plan (trial quantizations of every tensor) and its apply (re-quantization, in groups) peak apart.
         QObject::connect(&w, &MainWindow::optimizePlanReady, &w, [&] { anonPeak.endPhase("optimize: plan"); });
+        if (tracing) // what each group of the apply leaves behind
+            QObject::connect(w.document(), &Document::resultChanged, &w, [&] {
+                std::fprintf(stderr, "  group arrived: RssAnon - before %.1f MiB, INT8 held %.1f MiB\n",
+                             double(statusKiB("RssAnon") - anonBefore) / 1024.0,
+                             double(int8Held(*w.document())) / 1048576.0);
+            });
         optimize.push_back(meter.measure([&] { w.optimize(); }, [&] { return done.count() > 0 && idle(); }));
         std::printf("optimize took %.0f ms from the click to the applied result (background)\n", meter.took());
     }

@@ -8,6 +8,8 @@
 #include "layertablepanel.h"
 #include "lutview.h"
 #include "artifacts/artifacts.h"
+#include "backgroundjob.h"
+#include "session/session.h"
 #include "mainwindow.h"
 #include "scalesview.h"
 #include "tensorview.h"
@@ -20,6 +22,7 @@
 #include <qcustomplot.h>
 #include <QLineEdit>
 #include <QMimeData>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
@@ -142,6 +145,47 @@ private Q_SLOTS:
         QVERIFY(changed.wait(30000));
         QVERIFY(QTest::qWaitFor([&] { return !tv->isAnalysing(); }, 30000));
         QCOMPARE(tv->analysis()->rowSnr, first->rowSnr);
+    }
+
+    void analysisInFlightHoldsNoSnapshot()
+    {
+        // The tensor view's analysis job holds its tensor's piece, not the snapshot it started from: a job still
+        // queued or running when newer snapshots arrive (Optimize's groups) must not keep the bytes they replaced.
+        const ql::Session session = ql::openSession(QL_TEST_DATA "/policy-small.pt");
+        auto snapshot = std::make_shared<ql::QuantizeResult>(*session.result);
+        std::weak_ptr<const ql::QuantizeResult> weak = snapshot;
+        const int index = snapshot->indexOf("trunk.0.weight");
+        QVERIFY(index >= 0);
+
+        TensorView tv; // analyses only while on screen
+        tv.resize(1000, 700);
+        tv.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&tv));
+        QThreadPool *pool = backgroundPool(); // every pool thread busy, so the analysis job waits in the queue
+        QSemaphore release;
+        std::atomic<int> started{0};
+        std::vector<QFuture<void>> blockers;
+        // Released on every way out of this function, a failed check included (else the pool never drains).
+        const std::shared_ptr<void> unblock(nullptr, [&](void *) {
+            release.release(pool->maxThreadCount());
+            for (auto &b : blockers)
+                b.waitForFinished();
+        });
+        for (int i = 0; i < pool->maxThreadCount(); ++i)
+            blockers.push_back(runInBackground([&] {
+                ++started;
+                release.acquire();
+            }));
+        QTRY_COMPARE(started.load(), pool->maxThreadCount());
+        tv.setResult(snapshot, session.checkpoint);
+        tv.setTensor(index);
+        QVERIFY(tv.isAnalysing());
+        tv.setResult(session.result, session.checkpoint); // a newer snapshot arrives
+        snapshot.reset();
+        QVERIFY(weak.expired());
+        release.release(pool->maxThreadCount());
+        QVERIFY(QTest::qWaitFor([&] { return !tv.isAnalysing(); }, 30000));
+        QVERIFY(tv.analysis());
     }
 
     void shortcutsSwitchViewsAndFind()
