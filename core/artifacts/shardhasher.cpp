@@ -11,14 +11,21 @@
 namespace ql {
 
 
+namespace {
+/// Whether shard s's bytes are in r's memory; when they are not, the hash r carries for it stands in.
+bool bytesInMemory(const QuantizeResult &r, const Shard &s)
+{
+    return r.bytes.size() == r.totalBytes && !r.bytes.empty() && s.offset + s.size <= r.totalBytes;
+}
+} // namespace
+
 std::vector<std::string> shardHashes(const QuantizeResult &r)
 {
     std::vector<std::string> out;
     out.reserve(r.shards.size());
-    const bool inMemory = r.bytes.size() == r.totalBytes && !r.bytes.empty();
     for (const auto &s : r.shards) {
         // The bytes are the truth when present: an edited result's carried hashes may be stale.
-        if (inMemory && s.offset + s.size <= r.totalBytes)
+        if (bytesInMemory(r, s))
             out.push_back(sha256Hex(r.bytes, s.offset, s.size));
         else
             out.push_back(s.sha256);
@@ -55,8 +62,7 @@ std::string ShardHashCache::known(const QuantizeResult &r, std::size_t shard) co
     if (shard >= r.shards.size())
         return {};
     const Shard &s = r.shards[shard];
-    const bool inMemory = r.bytes.size() == r.totalBytes && !r.bytes.empty() && s.offset + s.size <= r.totalBytes;
-    if (!inMemory)
+    if (!bytesInMemory(r, s))
         return s.sha256;
     const auto pieces = piecesOf(r, s);
     std::lock_guard lock(m_mutex);
@@ -67,10 +73,9 @@ std::vector<std::string> ShardHashCache::hashes(const QuantizeResult &r, const s
 {
     std::vector<std::string> out;
     out.reserve(r.shards.size());
-    const bool inMemory = r.bytes.size() == r.totalBytes && !r.bytes.empty();
     for (std::size_t i = 0; i < r.shards.size(); ++i) {
         const Shard &s = r.shards[i];
-        if (!inMemory || s.offset + s.size > r.totalBytes) { // as shardHashes(): the carried hash
+        if (!bytesInMemory(r, s)) { // as shardHashes(): the carried hash
             out.push_back(s.sha256);
             continue;
         }
