@@ -1,4 +1,5 @@
 // The document: loading, undoable strategy edits through Overrides, re-quantizing only what changed.
+#include "../common/poolblocker.h"
 #include "artifacts/artifacts.h"
 #include "backgroundjob.h"
 #include "document.h"
@@ -6,7 +7,6 @@
 #include "overridescommand.h"
 
 #include <QElapsedTimer>
-#include <QSemaphore>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -295,21 +295,11 @@ private Q_SLOTS:
 
         // A job the GUI thread waits for before it started runs on the GUI thread (Qt takes it back from the pool):
         // the GUI thread must keep its priority.
-        QThreadPool *pool = backgroundPool();
-        QSemaphore release;
-        std::atomic<int> started{0};
-        std::vector<QFuture<void>> blockers;
-        for (int i = 0; i < pool->maxThreadCount(); ++i)
-            blockers.push_back(runInBackground([&] {
-                ++started;
-                release.acquire();
-            }));
-        QTRY_COMPARE(started.load(), pool->maxThreadCount());
+        qltest::PoolBlocker blocker;
+        QVERIFY(blocker.allBlocked());
         QFuture<int> queued = runInBackground([] { return int(gettid()); });
         const int ranOn = queued.result();
-        release.release(pool->maxThreadCount());
-        for (auto &b : blockers)
-            b.waitForFinished();
+        blocker.release();
         QCOMPARE(ranOn, int(getpid())); // it did run here
         QCOMPARE(getpriority(PRIO_PROCESS, 0), gui);
     }

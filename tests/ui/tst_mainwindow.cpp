@@ -1,6 +1,7 @@
 // The inspector window: background loading (progress, cancel, stale results, errors), linked selection, shortcuts,
 // strategy edits from the table, recent files and drag and drop.
 #include "../common/mainwindowtest.h"
+#include "../common/poolblocker.h"
 #include "document.h"
 #include "guiapp.h"
 #include "layerfilterproxy.h"
@@ -8,7 +9,6 @@
 #include "layertablepanel.h"
 #include "lutview.h"
 #include "artifacts/artifacts.h"
-#include "backgroundjob.h"
 #include "session/session.h"
 #include "mainwindow.h"
 #include "scalesview.h"
@@ -22,7 +22,6 @@
 #include <qcustomplot.h>
 #include <QLineEdit>
 #include <QMimeData>
-#include <QSemaphore>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
@@ -161,29 +160,15 @@ private Q_SLOTS:
         tv.resize(1000, 700);
         tv.show();
         QVERIFY(QTest::qWaitForWindowExposed(&tv));
-        QThreadPool *pool = backgroundPool(); // every pool thread busy, so the analysis job waits in the queue
-        QSemaphore release;
-        std::atomic<int> started{0};
-        std::vector<QFuture<void>> blockers;
-        // Released on every way out of this function, a failed check included (else the pool never drains).
-        const std::shared_ptr<void> unblock(nullptr, [&](void *) {
-            release.release(pool->maxThreadCount());
-            for (auto &b : blockers)
-                b.waitForFinished();
-        });
-        for (int i = 0; i < pool->maxThreadCount(); ++i)
-            blockers.push_back(runInBackground([&] {
-                ++started;
-                release.acquire();
-            }));
-        QTRY_COMPARE(started.load(), pool->maxThreadCount());
+        qltest::PoolBlocker blocker; // every pool thread busy, so the analysis job waits in the queue
+        QVERIFY(blocker.allBlocked());
         tv.setResult(snapshot, session.checkpoint);
         tv.setTensor(index);
         QVERIFY(tv.isAnalysing());
         tv.setResult(session.result, session.checkpoint); // a newer snapshot arrives
         snapshot.reset();
         QVERIFY(weak.expired());
-        release.release(pool->maxThreadCount());
+        blocker.release();
         QVERIFY(QTest::qWaitFor([&] { return !tv.isAnalysing(); }, 30000));
         QVERIFY(tv.analysis());
     }
