@@ -39,6 +39,7 @@
 #include <thread>
 #include <ctime>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -48,6 +49,24 @@
 #endif
 
 namespace {
+
+/// The calling thread's CPU time so far (ms).
+double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+}
+
+/// Involuntary and voluntary context switches of the calling thread so far: preempted (the CPU went to another
+/// thread) or asleep (a lock, a wait, a page fault that waited). getrusage, not /proc: reading /proc from the traced
+/// thread could itself sleep for milliseconds while workers were busy.
+std::pair<long, long> threadSwitches()
+{
+    rusage u{};
+    getrusage(RUSAGE_THREAD, &u);
+    return {u.ru_nivcsw, u.ru_nvcsw};
+}
 
 /// With QL_STALL_TRACE=MS set, every event delivery on the GUI thread that takes MS ms or more is printed with its
 /// receiver's class and object name, its type and its nesting depth: where a stall goes, without a profiler.
@@ -66,7 +85,7 @@ public:
         QElapsedTimer t;
         t.start();
         const double cpu0 = threadCpuMs();
-        const auto sw0 = switches();
+        const auto sw0 = threadSwitches();
         ++m_depth;
         const bool r = QApplication::notify(receiver, event);
         --m_depth;
@@ -74,7 +93,7 @@ public:
         if (ms >= m_thresholdMs) // wall time, and the GUI thread's own CPU time in it (the rest: waiting or preempted)
             std::fprintf(stderr, "  trace: %*s%lld ms (cpu %.0f, preempted %ld, slept %ld) %s(%s) event %d\n",
                          2 * m_depth, "", static_cast<long long>(ms), threadCpuMs() - cpu0,
-                         switches().first - sw0.first, switches().second - sw0.second,
+                         threadSwitches().first - sw0.first, threadSwitches().second - sw0.second,
                          receiver->metaObject()->className(),
                          qPrintable(receiver->objectName().isEmpty() && receiver->parent()
                                         ? QStringLiteral("in ") + receiver->parent()->metaObject()->className()
@@ -84,36 +103,49 @@ public:
     }
 
 private:
-    static double threadCpuMs()
-    {
-        timespec ts{};
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-        return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
-    }
-    /// Involuntary and voluntary context switches of this thread so far: preempted (the CPU went to another
-    /// thread) or asleep (a lock, a wait) during an event. getrusage, not /proc: reading /proc from the traced
-    /// thread could itself sleep for milliseconds while workers were busy.
-    static std::pair<long, long> switches()
-    {
-        rusage u{};
-        getrusage(RUSAGE_THREAD, &u);
-        return {u.ru_nivcsw, u.ru_nvcsw};
-    }
     int m_thresholdMs;
     int m_depth = 0;
 };
 
-/// Measures the longest gap between heartbeat ticks while `busy()` holds.
+/// The machine's steal time so far, in ms (/proc/stat's 8th "cpu" field: time a virtual CPU was ready to run but the
+/// hypervisor ran something else), or -1 where the kernel does not count it.
+double stealMs()
+{
+    QFile f(QStringLiteral("/proc/stat"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QList<QByteArray> fields = f.readLine().simplified().split(' ');
+    if (fields.size() < 9 || fields[0] != "cpu")
+        return -1;
+    return fields[8].toDouble() * 1000.0 / double(sysconf(_SC_CLK_TCK));
+}
+
+/// Measures the longest gap between heartbeat ticks while `busy()` holds. With QL_STALL_TRACE=MS, every gap of MS ms
+/// or more is printed with the GUI thread's CPU time and context switches in it, and an action that has one also
+/// prints the machine's steal time over the action: whether the window was working, waiting, or not running at all.
 class StallMeter
 {
 public:
-    StallMeter()
+    StallMeter() : m_traceMs(qEnvironmentVariableIntValue("QL_STALL_TRACE"))
     {
         m_timer.setInterval(1);
         QObject::connect(&m_timer, &QTimer::timeout, [this] {
             const qint64 now = m_clock.nsecsElapsed();
-            m_max = std::max(m_max, now - m_last);
+            const qint64 gap = now - m_last;
+            m_max = std::max(m_max, gap);
             m_last = now;
+            if (m_traceMs > 0) {
+                const double cpu = threadCpuMs();
+                const auto sw = threadSwitches();
+                if (gap >= qint64(m_traceMs) * 1000000) {
+                    std::fprintf(stderr, "  gap: %.1f ms (GUI thread cpu %.1f, preempted %ld, slept %ld)\n",
+                                 double(gap) / 1e6, cpu - m_lastCpu, sw.first - m_lastSwitches.first,
+                                 sw.second - m_lastSwitches.second);
+                    m_gapSeen = true;
+                }
+                m_lastCpu = cpu;
+                m_lastSwitches = sw;
+            }
         });
         m_clock.start();
         m_timer.start();
@@ -124,6 +156,10 @@ public:
     double measure(Action action, Done done)
     {
         QCoreApplication::processEvents();
+        const double steal0 = m_traceMs > 0 ? stealMs() : 0;
+        m_gapSeen = false;
+        m_lastCpu = threadCpuMs();
+        m_lastSwitches = threadSwitches();
         m_last = m_clock.nsecsElapsed();
         const qint64 start = m_last;
         m_max = 0;
@@ -139,6 +175,9 @@ public:
             QCoreApplication::processEvents();
         m_max = std::max(m_max, m_clock.nsecsElapsed() - m_last);
         m_took = double(m_clock.nsecsElapsed() - start) / 1e6;
+        if (m_traceMs > 0 && (m_gapSeen || m_max >= qint64(m_traceMs) * 1000000))
+            std::fprintf(stderr, "  action: max gap %.1f ms in %.0f ms; steal over the action %.0f ms (both vCPUs)\n",
+                         double(m_max) / 1e6, m_took, stealMs() - steal0);
         return double(m_max) / 1e6;
     }
     /// How long the last measured action took from the call until its result was on screen (ms).
@@ -149,6 +188,10 @@ private:
     QElapsedTimer m_clock;
     qint64 m_last = 0, m_max = 0;
     double m_took = 0;
+    int m_traceMs;
+    double m_lastCpu = 0;
+    std::pair<long, long> m_lastSwitches;
+    bool m_gapSeen = false;
 };
 
 void report(const char *name, std::vector<double> v)
