@@ -30,28 +30,8 @@ QVariant RowTableModel::data(const QModelIndex &index, int role) const
     const auto r = std::size_t(index.row());
     const bool src = m_analysis->hasSource && r < m_analysis->setters.size();
     const double snr = src ? m_analysis->rowSnr[r] : std::numeric_limits<double>::quiet_NaN();
-    if (role == SortRole) {
-        switch (index.column()) {
-        case Row:
-            return index.row();
-        case Snr:
-            // All-zero rows (NaN) sort after every real SNR: they are exact, not damaged.
-            return std::isnan(snr) ? std::numeric_limits<double>::max() : snr;
-        case MaxAbsError:
-            return src ? m_analysis->rowMaxAbsError[r] : 0.0;
-        case Scale:
-            return double(m_scales[r]);
-        case SetterColumn:
-            return src ? qlonglong(m_analysis->setters[r].column) : -1;
-        case SetterValue:
-            return src ? double(m_analysis->setters[r].value) : 0.0;
-        case Ratio:
-            return src ? m_analysis->setters[r].ratio : 0.0;
-        case Clipped:
-            return src ? qlonglong(m_analysis->setters[r].clipped) : 0;
-        }
-        return {};
-    }
+    if (role == SortRole)
+        return sortKey(index.row(), index.column());
     if (role == Qt::TextAlignmentRole)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole && index.column() == Ratio)
@@ -83,6 +63,44 @@ QVariant RowTableModel::data(const QModelIndex &index, int role) const
         return src ? QVariant(qlonglong(m_analysis->setters[r].clipped)) : QVariant(na);
     }
     return {};
+}
+
+double RowTableModel::sortKey(int row, int column) const
+{
+    if (!m_analysis || row < 0 || row >= int(m_scales.size()))
+        return 0.0;
+    const auto r = std::size_t(row);
+    const bool src = m_analysis->hasSource && r < m_analysis->setters.size();
+    switch (column) {
+    case Row:
+        return double(row);
+    case Snr: {
+        // All-zero rows (NaN) sort after every real SNR: they are exact, not damaged.
+        const double snr = src ? m_analysis->rowSnr[r] : std::numeric_limits<double>::quiet_NaN();
+        return std::isnan(snr) ? std::numeric_limits<double>::max() : snr;
+    }
+    case MaxAbsError:
+        return src ? m_analysis->rowMaxAbsError[r] : 0.0;
+    case Scale:
+        return double(m_scales[r]);
+    case SetterColumn:
+        return src ? double(m_analysis->setters[r].column) : -1.0;
+    case SetterValue:
+        return src ? double(m_analysis->setters[r].value) : 0.0;
+    case Ratio:
+        return src ? m_analysis->setters[r].ratio : 0.0;
+    case Clipped:
+        return src ? double(m_analysis->setters[r].clipped) : 0.0;
+    }
+    return 0.0;
+}
+
+bool RowSortProxy::lessThan(const QModelIndex &left, const QModelIndex &right) const
+{
+    const auto *rows = qobject_cast<const RowTableModel *>(sourceModel());
+    if (!rows)
+        return QSortFilterProxyModel::lessThan(left, right);
+    return rows->sortKey(left.row(), left.column()) < rows->sortKey(right.row(), right.column());
 }
 
 QVariant RowTableModel::headerData(int section, Qt::Orientation orientation, int role) const

