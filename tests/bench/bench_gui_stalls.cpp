@@ -27,6 +27,7 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
@@ -86,6 +87,9 @@ public:
         t.start();
         const double cpu0 = threadCpuMs();
         const auto sw0 = threadSwitches();
+        // The event may delete its receiver (DeferredDelete, a closing dialog): names are taken from a guard.
+        const char *className = receiver->metaObject()->className();
+        const QPointer<QObject> guard(receiver);
         ++m_depth;
         const bool r = QApplication::notify(receiver, event);
         --m_depth;
@@ -93,11 +97,11 @@ public:
         if (ms >= m_thresholdMs) // wall time, and the GUI thread's own CPU time in it (the rest: waiting or preempted)
             std::fprintf(stderr, "  trace: %*s%lld ms (cpu %.0f, preempted %ld, slept %ld) %s(%s) event %d\n",
                          2 * m_depth, "", static_cast<long long>(ms), threadCpuMs() - cpu0,
-                         threadSwitches().first - sw0.first, threadSwitches().second - sw0.second,
-                         receiver->metaObject()->className(),
-                         qPrintable(receiver->objectName().isEmpty() && receiver->parent()
-                                        ? QStringLiteral("in ") + receiver->parent()->metaObject()->className()
-                                        : receiver->objectName()),
+                         threadSwitches().first - sw0.first, threadSwitches().second - sw0.second, className,
+                         qPrintable(!guard                  ? QStringLiteral("deleted by the event")
+                                    : guard->objectName().isEmpty() && guard->parent()
+                                        ? QStringLiteral("in ") + guard->parent()->metaObject()->className()
+                                        : guard->objectName()),
                          type);
         return r;
     }
