@@ -1,7 +1,9 @@
 #include "rowtablemodel.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 RowTableModel::RowTableModel(QObject *parent)
     : QAbstractTableModel(parent)
@@ -13,7 +15,54 @@ void RowTableModel::setResults(std::shared_ptr<const ql::TensorAnalysis> analysi
     beginResetModel();
     m_analysis = std::move(analysis);
     m_scales = std::move(scales);
+    m_order.resize(m_analysis ? m_scales.size() : 0);
+    std::iota(m_order.begin(), m_order.end(), 0);
+    applySort();
     endResetModel();
+}
+
+int RowTableModel::channelAt(int row) const
+{
+    return row >= 0 && std::size_t(row) < m_order.size() ? m_order[std::size_t(row)] : -1;
+}
+
+void RowTableModel::sort(int column, Qt::SortOrder order)
+{
+    if (column < -1 || column >= ColumnCount)
+        return;
+    Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+    const QModelIndexList before = persistentIndexList();
+    std::vector<int> channels;
+    channels.reserve(std::size_t(before.size()));
+    for (const QModelIndex &i : before)
+        channels.push_back(channelAt(i.row()));
+    m_sortColumn = column;
+    m_sortOrder = order;
+    applySort();
+    std::vector<int> rowOf(m_order.size());
+    for (std::size_t r = 0; r < m_order.size(); ++r)
+        rowOf[std::size_t(m_order[r])] = int(r);
+    QModelIndexList after;
+    after.reserve(before.size());
+    for (qsizetype k = 0; k < before.size(); ++k)
+        after << (channels[std::size_t(k)] < 0 ? QModelIndex()
+                                               : index(rowOf[std::size_t(channels[std::size_t(k)])],
+                                                       before[k].column()));
+    changePersistentIndexList(before, after);
+    Q_EMIT layoutChanged({}, QAbstractItemModel::VerticalSortHint);
+}
+
+void RowTableModel::applySort()
+{
+    if (m_sortColumn < 0 || m_order.empty())
+        return;
+    std::vector<double> key(m_order.size());
+    for (std::size_t c = 0; c < key.size(); ++c)
+        key[c] = sortKey(int(c), m_sortColumn);
+    const bool ascending = m_sortOrder == Qt::AscendingOrder;
+    std::stable_sort(m_order.begin(), m_order.end(), [&](int a, int b) {
+        return ascending ? key[std::size_t(a)] < key[std::size_t(b)] : key[std::size_t(b)] < key[std::size_t(a)];
+    });
 }
 
 int RowTableModel::rowCount(const QModelIndex &parent) const
@@ -25,13 +74,14 @@ int RowTableModel::columnCount(const QModelIndex &parent) const { return parent.
 
 QVariant RowTableModel::data(const QModelIndex &index, int role) const
 {
-    if (!index.isValid() || !m_analysis || index.row() >= int(m_scales.size()))
+    const int channel = index.isValid() ? channelAt(index.row()) : -1;
+    if (channel < 0 || !m_analysis)
         return {};
-    const auto r = std::size_t(index.row());
+    const auto r = std::size_t(channel);
     const bool src = m_analysis->hasSource && r < m_analysis->setters.size();
     const double snr = src ? m_analysis->rowSnr[r] : std::numeric_limits<double>::quiet_NaN();
     if (role == SortRole)
-        return sortKey(index.row(), index.column());
+        return sortKey(channel, index.column());
     if (role == Qt::TextAlignmentRole)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole && index.column() == Ratio)
@@ -42,7 +92,7 @@ QVariant RowTableModel::data(const QModelIndex &index, int role) const
     const QString na = QStringLiteral("—");
     switch (index.column()) {
     case Row:
-        return index.row();
+        return channel;
     case Snr:
         return !src ? na : std::isnan(snr) ? tr("all-zero") : QString::number(snr, 'f', 2);
     case MaxAbsError:
@@ -65,15 +115,15 @@ QVariant RowTableModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-double RowTableModel::sortKey(int row, int column) const
+double RowTableModel::sortKey(int channel, int column) const
 {
-    if (!m_analysis || row < 0 || row >= int(m_scales.size()))
+    if (!m_analysis || channel < 0 || channel >= int(m_scales.size()))
         return 0.0;
-    const auto r = std::size_t(row);
+    const auto r = std::size_t(channel);
     const bool src = m_analysis->hasSource && r < m_analysis->setters.size();
     switch (column) {
     case Row:
-        return double(row);
+        return double(channel);
     case Snr: {
         // All-zero rows (NaN) sort after every real SNR: they are exact, not damaged.
         const double snr = src ? m_analysis->rowSnr[r] : std::numeric_limits<double>::quiet_NaN();
@@ -93,14 +143,6 @@ double RowTableModel::sortKey(int row, int column) const
         return src ? double(m_analysis->setters[r].clipped) : 0.0;
     }
     return 0.0;
-}
-
-bool RowSortProxy::lessThan(const QModelIndex &left, const QModelIndex &right) const
-{
-    const auto *rows = qobject_cast<const RowTableModel *>(sourceModel());
-    if (!rows)
-        return QSortFilterProxyModel::lessThan(left, right);
-    return rows->sortKey(left.row(), left.column()) < rows->sortKey(right.row(), right.column());
 }
 
 QVariant RowTableModel::headerData(int section, Qt::Orientation orientation, int role) const

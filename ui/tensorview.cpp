@@ -42,7 +42,6 @@ TensorView::TensorView(QWidget *parent)
     , m_rowPlot(makeInspectorPlot(this, QSize(260, 200)))
     , m_rows(new QTableView(this))
     , m_rowModel(new RowTableModel(this))
-    , m_rowProxy(new RowSortProxy(this))
     , m_histPlot(makeInspectorPlot(this, QSize(260, 200)))
     , m_errPlot(makeInspectorPlot(this, QSize(260, 200)))
 {
@@ -72,9 +71,7 @@ TensorView::TensorView(QWidget *parent)
         applyPalette(p, palette());
     setIntegerTicks(m_rowPlot);
 
-    m_rowProxy->setSourceModel(m_rowModel);
-    m_rowProxy->setSortRole(RowTableModel::SortRole);
-    m_rows->setModel(m_rowProxy);
+    m_rows->setModel(m_rowModel);
     m_rows->setSortingEnabled(true);
     m_rows->sortByColumn(RowTableModel::Snr, Qt::AscendingOrder);
     m_rows->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -91,7 +88,7 @@ TensorView::TensorView(QWidget *parent)
     connect(m_rows->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &cur) {
                 if (cur.isValid())
-                    markRow(m_rowProxy->mapToSource(cur).row());
+                    markRow(m_rowModel->channelAt(cur.row()));
             });
 
     auto *rowsLabel = new QLabel(tr("Rows, worst first (click a row to mark it in the plot):"), this);

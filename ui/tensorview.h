@@ -13,7 +13,6 @@ class QPushButton;
 class QCPTextElement;
 class QCustomPlot;
 class QLabel;
-class QSortFilterProxyModel;
 class QTableView;
 class RowTableModel;
 
@@ -101,7 +100,6 @@ private:
     QCPItemTracer *m_tracer = nullptr;
     QTableView *m_rows;
     RowTableModel *m_rowModel;
-    QSortFilterProxyModel *m_rowProxy;
     QCustomPlot *m_histPlot;
     QCPTextElement *m_histTitle;
     QCustomPlot *m_errPlot;

@@ -188,6 +188,14 @@ private Q_SLOTS:
                 std::iota(all.begin(), all.end(), 0);
                 QCOMPARE(shown, all);
             }
+        // The current row stays on its channel through a re-sort, and the plot marks that channel.
+        view->sortByColumn(RowTableModel::Row, Qt::AscendingOrder);
+        view->setCurrentIndex(view->model()->index(3, RowTableModel::Snr));
+        QCOMPARE(rows->channelAt(3), 3);
+        view->sortByColumn(RowTableModel::Scale, Qt::DescendingOrder);
+        QCOMPARE(rows->channelAt(view->currentIndex().row()), 3);
+        QCOMPARE(view->currentIndex().column(), int(RowTableModel::Snr));
+        QCOMPARE(view->model()->index(view->currentIndex().row(), RowTableModel::Row).data().toInt(), 3);
         // Ascending SNR: the worst row first, the all-zero (exact) row after every real SNR.
         view->sortByColumn(RowTableModel::Snr, Qt::AscendingOrder);
         QCOMPARE(view->model()->index(n - 1, RowTableModel::Row).data().toInt(), 0);
