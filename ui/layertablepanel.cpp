@@ -6,15 +6,13 @@
 #include "readers/model.h"
 #include "snrbardelegate.h"
 #include "strategydelegate.h"
+#include "tablecopy.h"
 #include "textlabel.h"
 
 #include <algorithm>
-#include <QApplication>
 #include <QCheckBox>
-#include <QClipboard>
 #include <QKeyEvent>
 #include <QSettings>
-#include <QShortcut>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -112,8 +110,7 @@ LayerTablePanel::LayerTablePanel(QWidget *parent)
         if (section == LayerTableModel::Name && m_sizedName)
             QSettings().setValue(QStringLiteral("layerTable/nameWidth"), size);
     });
-    auto *copy = new QShortcut(QKeySequence::Copy, m_view, nullptr, nullptr, Qt::WidgetShortcut);
-    connect(copy, &QShortcut::activated, this, [this] { QApplication::clipboard()->setText(selectionAsTsv()); });
+    installTsvCopy(m_view);
     connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
         if (m_contextMenu && m_view->indexAt(pos).isValid())
             m_contextMenu->popup(m_view->viewport()->mapToGlobal(pos));
@@ -152,27 +149,7 @@ void LayerTablePanel::sizeColumns()
     m_sizedName = true;
 }
 
-QString LayerTablePanel::selectionAsTsv() const
-{
-    const auto clean = [](QString s) { return s.replace(QLatin1Char('\t'), QLatin1Char(' ')).replace(QLatin1Char('\n'), QLatin1Char(' ')); };
-    QStringList header;
-    QVector<int> cols;
-    for (int c = 0; c < m_proxy->columnCount(); ++c)
-        if (!m_view->isColumnHidden(c)) {
-            cols << c;
-            header << clean(m_proxy->headerData(c, Qt::Horizontal).toString());
-        }
-    QStringList lines{header.join(QLatin1Char('\t'))};
-    auto rows = m_view->selectionModel()->selectedRows();
-    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
-    for (const auto &r : rows) {
-        QStringList cells;
-        for (int c : cols)
-            cells << clean(m_proxy->index(r.row(), c).data(Qt::DisplayRole).toString());
-        lines << cells.join(QLatin1Char('\t'));
-    }
-    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
-}
+QString LayerTablePanel::selectionAsTsv() const { return selectedRowsAsTsv(m_view); }
 
 bool LayerTablePanel::eventFilter(QObject *watched, QEvent *event)
 {

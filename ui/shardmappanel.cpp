@@ -6,6 +6,7 @@
 #include "inspection/bytemap.h"
 #include "quantization/quantize.h"
 #include "shardmapview.h"
+#include "tablecopy.h"
 #include "inspection/summary.h"
 
 #include <QFontDatabase>
@@ -96,17 +97,29 @@ ShardMapPanel::ShardMapPanel(QWidget *parent)
 
     m_shards = new QTableWidget(0, ColCount, this);
     m_shards->setObjectName(QStringLiteral("shardTable"));
+    // Short titles, the details in their tooltips: with the long ones the seven cost columns alone were ~750 px, and
+    // at 800 px the hash was off to the right behind a scroll bar.
     m_shards->setHorizontalHeaderLabels({tr("Shard"), tr("Offset"), tr("Size (bytes)"), tr("Account bytes"),
-                                         tr("One account (≤ 10 MiB)"), tr("Upload txs (1,000 B)"), tr("Rent (SOL)"),
+                                         tr("Fits"), tr("Upload txs"), tr("Rent (SOL)"),
                                          tr("SHA-256 of shard bytes (data_hash)")});
     m_shards->horizontalHeaderItem(ColAccount)->setToolTip(tr("WeightShard header (%1 bytes) + data").arg(ql::ShardCost::kHeaderBytes));
+    m_shards->horizontalHeaderItem(ColFits)->setToolTip(tr("Whether header + data fit one account (at most 10 MiB)"));
+    m_shards->horizontalHeaderItem(ColTx)->setToolTip(tr("Upload transactions, 1,000 bytes of data each"));
     m_shards->horizontalHeaderItem(ColRent)->setToolTip(tr("Rent-exempt deposit, about %1 SOL per byte").arg(ql::kRentSolPerByte));
+    m_shards->horizontalHeaderItem(ColHash)->setToolTip(
+        tr("Where the column is narrower than the hash, its middle is elided; the cell's tooltip and Ctrl+C (the "
+           "selected rows as tab-separated text) give all 64 digits"));
     m_shards->verticalHeader()->hide();
     m_shards->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_shards->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_shards->setSelectionMode(QAbstractItemView::SingleSelection);
+    // The cost columns fit their contents; the hash takes the rest, elided in the middle (its first and last digits,
+    // the ones people compare, stay), so the table does not scroll sideways at 800 px.
     m_shards->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_shards->horizontalHeader()->setStretchLastSection(true);
+    m_shards->horizontalHeader()->setSectionResizeMode(ColHash, QHeaderView::Stretch);
+    m_shards->setTextElideMode(Qt::ElideMiddle);
+    m_shards->setWordWrap(false);
+    installTsvCopy(m_shards);
     // The table scrolls: a 2 GiB checkpoint has 128 shards, and a table sized to its rows left the map a 50 px strip.
     m_shards->setVerticalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     m_shards->setMinimumHeight(m_shards->horizontalHeader()->sizeHint().height() + 2 * m_shards->verticalHeader()->defaultSectionSize());
@@ -293,6 +306,12 @@ void ShardMapPanel::fillShardTable()
     }
 }
 
+void ShardMapPanel::setHashText(QTableWidgetItem *item, const QString &text)
+{
+    item->setText(text);
+    item->setToolTip(text); // all of it, where the column elides
+}
+
 void ShardMapPanel::startHashing()
 {
     const int generation = ++*m_hashGeneration;
@@ -305,7 +324,7 @@ void ShardMapPanel::startHashing()
         const std::string known = m_hashCache->known(*m_result, std::size_t(row));
         all = all && !known.empty();
         if (auto *item = m_shards->item(row, ColHash))
-            item->setText(known.empty() ? tr("computing…") : QString::fromStdString(known));
+            setHashText(item, known.empty() ? tr("computing…") : QString::fromStdString(known));
     }
     if (all) {
         m_hashesReady = true;
@@ -328,11 +347,10 @@ void ShardMapPanel::startHashing()
         for (int row = 0; row < m_shards->rowCount(); ++row)
             if (auto *item = m_shards->item(row, ColHash)) {
                 const std::string h = std::size_t(row) < out.hashes.size() ? out.hashes[std::size_t(row)] : std::string();
-                item->setText(!out.error.isEmpty() ? tr("not hashed: %1").arg(out.error)
-                              : h.empty()          ? tr("bytes not in memory")
-                                                   : QString::fromStdString(h));
+                setHashText(item, !out.error.isEmpty() ? tr("not hashed: %1").arg(out.error)
+                                  : h.empty()          ? tr("bytes not in memory")
+                                                       : QString::fromStdString(h));
             }
-        m_shards->resizeColumnToContents(ColHash);
         m_hashesReady = true;
     });
     // The core's hashes, the ones the manifest states. Hashing a large file takes long enough to stall the GUI; the

@@ -11,6 +11,7 @@ class QLabel;
 class QLineEdit;
 class QSplitter;
 class QTableWidget;
+class QTableWidgetItem;
 class QToolButton;
 class ShardMapView;
 
@@ -54,6 +55,7 @@ protected:
 private:
     void fillShardTable();
     void startHashing();
+    static void setHashText(QTableWidgetItem *item, const QString &text);
     void updateZoomLabel();
     void updateSelectionLabel();
 

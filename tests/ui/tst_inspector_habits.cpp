@@ -12,6 +12,7 @@
 #include "lutview.h"
 #include "mainwindow.h"
 #include "rowtablemodel.h"
+#include "shardmappanel.h"
 #include "tensorview.h"
 #include "theme.h"
 #include "windowtext.h"
@@ -35,7 +36,9 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QScrollBar>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
@@ -90,8 +93,12 @@ void checkCellsFit(QTableView *view, int skip, const char *where)
         if (c == skip || view->isColumnHidden(c))
             continue;
         for (int r = 0; r < m->rowCount(); ++r) {
-            const QString text = m->index(r, c).data(Qt::DisplayRole).toString();
-            QVERIFY2(fm.horizontalAdvance(text) + margin <= view->columnWidth(c),
+            const QModelIndex i = m->index(r, c);
+            const QString text = i.data(Qt::DisplayRole).toString();
+            // A cell with a font of its own (the shard table's monospaced offsets) is measured in it.
+            const QVariant font = i.data(Qt::FontRole);
+            const QFontMetrics cellFm = font.isValid() ? QFontMetrics(font.value<QFont>()) : fm;
+            QVERIFY2(cellFm.horizontalAdvance(text) + margin <= view->columnWidth(c),
                      qPrintable(QStringLiteral("%1: column %2 (%3 px) cuts '%4'")
                                     .arg(QLatin1String(where))
                                     .arg(m->headerData(c, Qt::Horizontal).toString())
@@ -196,6 +203,41 @@ private Q_SLOTS:
             QCOMPARE(cells.size(), header.size());
             QCOMPARE(cells[0], tv->model()->index(i == 1 ? 0 : 2, 0).data().toString());
         }
+    }
+
+    void shardTableFitsAt800AndCopiesWholeHashes()
+    {
+        MainWindow w;
+        QVERIFY(qltest::showQuietWindow(w, QSize(800, 600)));
+        QVERIFY(open(w, kSample));
+        w.showView(QStringLiteral("shards"));
+        auto *panel = w.view<ShardMapPanel>();
+        QTRY_VERIFY(panel->hashesReady());
+        QTableWidget *table = panel->shardTable();
+        QCoreApplication::processEvents();
+        // No sideways scrolling: every cost column shows its whole content, and the hash gets what is left.
+        QCOMPARE(table->horizontalScrollBar()->maximum(), 0);
+        checkCellsFit(table, 7, "shard table");
+        const QString hash = table->item(0, 7)->text();
+        QCOMPARE(hash.size(), 64);
+        QCOMPARE(table->item(0, 7)->toolTip(), hash);
+        // What the narrow column draws keeps both ends of the hash.
+        QCOMPARE(table->textElideMode(), Qt::ElideMiddle);
+        const QString shown = table->fontMetrics().elidedText(hash, Qt::ElideMiddle, table->columnWidth(7) - 8);
+        QVERIFY2(shown.size() >= 12 && shown.startsWith(hash.left(5)) && shown.endsWith(hash.right(5)),
+                 qPrintable(shown));
+        // Ctrl+C: the selected shard as tab-separated text, the whole hash in it.
+        table->selectRow(0);
+        table->setFocus();
+        QApplication::clipboard()->clear();
+        QTest::keyClick(table, Qt::Key_C, Qt::ControlModifier);
+        const QStringList lines = QApplication::clipboard()->text().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines[0].split(QLatin1Char('\t')).value(7), table->horizontalHeaderItem(7)->text());
+        QCOMPARE(lines[1].split(QLatin1Char('\t')).value(7), hash);
+        // At 1600 px the whole hash is drawn.
+        w.resize(1600, 1000);
+        QTRY_VERIFY(table->columnWidth(7) >= table->fontMetrics().horizontalAdvance(hash) + 8);
     }
 
     void themeSwitchIsAppliedAndRemembered()
