@@ -149,8 +149,6 @@ void LayerTablePanel::sizeColumns()
     m_sizedName = true;
 }
 
-QString LayerTablePanel::selectionAsTsv() const { return selectedRowsAsTsv(m_view); }
-
 bool LayerTablePanel::eventFilter(QObject *watched, QEvent *event)
 {
     if (watched == m_filter && event->type() == QEvent::KeyPress) {

@@ -30,8 +30,6 @@ public:
     QVector<int> selectedTensors() const;
     /// Ctrl+F: focus the name filter with its text selected.
     void focusFilter();
-    /// The selected rows as tab-separated text with a header line (what Ctrl+C puts on the clipboard).
-    QString selectionAsTsv() const;
     /// Warnings of the open input (rules matching nothing, skipped tensors) shown above the table.
     QLabel *warningsLabel() const { return m_warnings; }
     void setContextMenu(QMenu *menu) { m_contextMenu = menu; }

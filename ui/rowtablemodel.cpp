@@ -54,8 +54,10 @@ void RowTableModel::sort(int column, Qt::SortOrder order)
 
 void RowTableModel::applySort()
 {
-    if (m_sortColumn < 0 || m_order.empty())
+    if (m_sortColumn < 0) {
+        std::iota(m_order.begin(), m_order.end(), 0);
         return;
+    }
     std::vector<double> key(m_order.size());
     for (std::size_t c = 0; c < key.size(); ++c)
         key[c] = sortKey(int(c), m_sortColumn);

@@ -30,10 +30,11 @@ public:
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
 private:
     /// What `column` of channel `channel` sorts by (SortRole's value).
     double sortKey(int channel, int column) const;
-    /// m_order sorted by m_sortColumn / m_sortOrder, stably from its current order.
+    /// m_order sorted by m_sortColumn / m_sortOrder, stably from its current order; channel order for column -1.
     void applySort();
 
     std::shared_ptr<const ql::TensorAnalysis> m_analysis;
@@ -42,4 +43,3 @@ private:
     int m_sortColumn = -1;    ///< -1: channel order
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
 };
-

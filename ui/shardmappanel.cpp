@@ -36,6 +36,13 @@ QString hexOffset(uint64_t v)
     return QStringLiteral("0x%1").arg(v, 8, 16, QLatin1Char('0'));
 }
 
+/// A hash cell's text, and all of it as the tooltip too, where the column elides it.
+void setHashText(QTableWidgetItem *item, const QString &text)
+{
+    item->setText(text);
+    item->setToolTip(text);
+}
+
 } // namespace
 
 ShardMapPanel::ShardMapPanel(QWidget *parent)
@@ -304,12 +311,6 @@ void ShardMapPanel::fillShardTable()
         auto *hash = set(ColHash, tr("computing…"), Qt::AlignLeft | Qt::AlignVCenter);
         hash->setFont(mono);
     }
-}
-
-void ShardMapPanel::setHashText(QTableWidgetItem *item, const QString &text)
-{
-    item->setText(text);
-    item->setToolTip(text); // all of it, where the column elides
 }
 
 void ShardMapPanel::startHashing()

@@ -11,7 +11,6 @@ class QLabel;
 class QLineEdit;
 class QSplitter;
 class QTableWidget;
-class QTableWidgetItem;
 class QToolButton;
 class ShardMapView;
 
@@ -55,7 +54,6 @@ protected:
 private:
     void fillShardTable();
     void startHashing();
-    static void setHashText(QTableWidgetItem *item, const QString &text);
     void updateZoomLabel();
     void updateSelectionLabel();
 

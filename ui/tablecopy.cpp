@@ -3,7 +3,6 @@
 #include <QAbstractItemView>
 #include <QApplication>
 #include <QClipboard>
-#include <QHeaderView>
 #include <QShortcut>
 #include <QTableView>
 

@@ -170,7 +170,7 @@ private Q_SLOTS:
             for (const Qt::SortOrder order : {Qt::AscendingOrder, Qt::DescendingOrder}) {
                 view->sortByColumn(col, order);
                 // Every row once, in the order of the column's SortRole value (ties keep the previous order: the
-                // proxy's sort is stable over what was shown, so a tie's order depends on the sort before).
+                // model's sort is stable over what was shown, so a tie's order depends on the sort before).
                 const auto key = [&](int r) {
                     return view->model()->index(r, col).data(RowTableModel::SortRole).toDouble();
                 };
@@ -196,6 +196,10 @@ private Q_SLOTS:
         QCOMPARE(rows->channelAt(view->currentIndex().row()), 3);
         QCOMPARE(view->currentIndex().column(), int(RowTableModel::Snr));
         QCOMPARE(view->model()->index(view->currentIndex().row(), RowTableModel::Row).data().toInt(), 3);
+        // Column -1 (no sort indicator) is channel order again, as a sort proxy gives the source order.
+        tv->rowsModel()->sort(-1);
+        for (int r = 0; r < n; ++r)
+            QCOMPARE(rows->channelAt(r), r);
         // Ascending SNR: the worst row first, the all-zero (exact) row after every real SNR.
         view->sortByColumn(RowTableModel::Snr, Qt::AscendingOrder);
         QCOMPARE(view->model()->index(n - 1, RowTableModel::Row).data().toInt(), 0);
